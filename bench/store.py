@@ -1,0 +1,329 @@
+"""The on-disk benchmark store: one HDF5 file per benchmark (layout in ``datasets/FORMAT.md``).
+
+Architectures and labels are plain aligned arrays; metadata sits in HDF5 attributes beside them.
+Every dataset carries its own sha256 and the file carries a content checksum over all of them and
+over the metadata, so a truncated, edited or stale file is refused instead of silently read.
+Files are written under a temporary name and renamed, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+FORMAT_VERSION = 1
+SPLITS = ("train", "valid", "test", "none")
+REQUIRED_FILE_ATTRS = (
+    "format_version",
+    "benchmark",
+    "space",
+    "space_config",
+    "source",
+    "source_version",
+    "license",
+    "citation",
+    "raw_sha256",
+    "content_sha256",
+)
+
+
+class StoreError(RuntimeError):
+    """A benchmark file that cannot be trusted; the message says how to rebuild it."""
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    """What a label array means: every label states its split, epochs, seed reduction and unit."""
+
+    name: str
+    unit: str
+    split: str
+    epochs: int | None
+    seed_reduction: str
+    higher_is_better: bool
+    source: str
+    description: str = ""
+    axes: tuple[str, ...] = ("arch",)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise ValueError(f"label {self.name!r}: split must be one of {SPLITS}, got {self.split!r}")
+        if not self.unit:
+            raise ValueError(f"label {self.name!r}: unit is required")
+        if self.axes[:1] != ("arch",):
+            raise ValueError(f"label {self.name!r}: the first axis must be 'arch'")
+
+    def to_attrs(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["epochs"] = -1 if self.epochs is None else int(self.epochs)
+        d["axes"] = json.dumps(list(self.axes))
+        d["extra"] = json.dumps(dict(self.extra), sort_keys=True)
+        d.pop("name")
+        return d
+
+    @classmethod
+    def from_attrs(cls, name: str, attrs: Mapping[str, Any]) -> LabelInfo:
+        epochs = int(attrs["epochs"])
+        return cls(
+            name=name,
+            unit=str(attrs["unit"]),
+            split=str(attrs["split"]),
+            epochs=None if epochs < 0 else epochs,
+            seed_reduction=str(attrs["seed_reduction"]),
+            higher_is_better=bool(attrs["higher_is_better"]),
+            source=str(attrs["source"]),
+            description=str(attrs.get("description", "")),
+            axes=tuple(json.loads(attrs.get("axes", '["arch"]'))),
+            extra=json.loads(attrs.get("extra", "{}")),
+        )
+
+    def describe(self) -> str:
+        if self.epochs is None:
+            epochs = "epochs n/a" if self.split == "none" else "epochs not recorded by the source"
+        else:
+            epochs = f"{self.epochs} epochs"
+        direction = "higher is better" if self.higher_is_better else "lower is better"
+        return f"{self.unit}; split={self.split}; {epochs}; {self.seed_reduction}; {direction}"
+
+
+@dataclass
+class StoreContents:
+    """Everything a benchmark file holds, in memory (what importers produce)."""
+
+    benchmark: str
+    space: str
+    space_config: dict[str, Any]
+    ids: np.ndarray
+    strings: list[str] | np.ndarray
+    codes: np.ndarray
+    source_keys: np.ndarray
+    labels: dict[str, tuple[np.ndarray, LabelInfo]]
+    meta: dict[str, Any]
+    iso_class: np.ndarray | None = None
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def array_sha256(arr: np.ndarray) -> str:
+    """Checksum of an array's dtype, shape and bytes (independent of HDF5 chunking/compression)."""
+    arr = np.ascontiguousarray(arr)
+    h = hashlib.sha256()
+    h.update(arr.dtype.str.encode())
+    h.update(repr(arr.shape).encode())
+    h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _content_sha256(dataset_sums: Mapping[str, str], meta: Mapping[str, Any]) -> str:
+    h = hashlib.sha256()
+    for key in sorted(dataset_sums):
+        h.update(f"{key}:{dataset_sums[key]}\n".encode())
+    h.update(json.dumps({k: _jsonable(v) for k, v in sorted(meta.items())}, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, bytes):
+        return v.decode()
+    return v
+
+
+def _meta_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in attrs.items() if k != "content_sha256"}
+
+
+def write_store(path: str | os.PathLike[str], contents: StoreContents) -> Path:
+    """Write a benchmark file atomically (temp file in the same directory, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = len(contents.ids)
+    order_ok = n == len(contents.strings) == len(contents.codes) == len(contents.source_keys)
+    if not order_ok:
+        raise ValueError("architecture arrays must all have one entry per architecture")
+    ids = np.asarray(contents.ids, dtype=np.int64)
+    if len(np.unique(ids)) != n:
+        raise ValueError(f"{contents.benchmark}: architecture ids are not unique")
+    arrays: dict[str, tuple[np.ndarray, dict[str, Any]]] = {
+        "archs/id": (ids, {}),
+        "archs/string": (np.asarray([s.encode() for s in contents.strings], dtype=bytes), {}),
+        "archs/codes": (np.asarray(contents.codes, dtype=np.int16), {}),
+        "archs/source_key": (np.asarray(contents.source_keys), {}),
+    }
+    if contents.iso_class is not None:
+        arrays["archs/iso_class"] = (np.asarray(contents.iso_class, dtype=np.int64), {})
+    for name, (values, info) in contents.labels.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape[0] != n or values.ndim != len(info.axes):
+            raise ValueError(f"label {name!r} has shape {values.shape}, expected ({n}, ...) with axes {info.axes}")
+        arrays[f"labels/{name}"] = (values, info.to_attrs())
+    sums = {key: array_sha256(arr) for key, (arr, _) in arrays.items()}
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "benchmark": contents.benchmark,
+        "space": contents.space,
+        "space_config": json.dumps(contents.space_config, sort_keys=True),
+        "n_archs": n,
+        **{k: (json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v) for k, v in contents.meta.items()},
+    }
+    for required in ("source", "source_version", "license", "citation", "raw_sha256"):
+        if required not in meta:
+            raise ValueError(f"{contents.benchmark}: metadata {required!r} is required")
+    attr_sums = {f"{key}@attrs": hashlib.sha256(json.dumps(a, sort_keys=True).encode()).hexdigest()
+                 for key, (_, a) in arrays.items() if a}
+    content = _content_sha256({**sums, **attr_sums}, meta)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            for key, value in meta.items():
+                f.attrs[key] = value
+            f.attrs["content_sha256"] = content
+            for key, (arr, attrs) in arrays.items():
+                ds = f.create_dataset(key, data=arr)
+                ds.attrs["sha256"] = sums[key]
+                for a, v in attrs.items():
+                    ds.attrs[a] = v
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+class StoreFile:
+    """A validated, lazily read benchmark file.
+
+    Opening checks the format version, that every array has one row per architecture, and the
+    content checksum over the per-array checksums and metadata (attributes only: cheap). Each
+    array's bytes are verified against its own checksum the first time it is read.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], rebuild_hint: str = "", verify: str = "lazy") -> None:
+        self.path = Path(path)
+        self._hint = rebuild_hint or f"delete {self.path} and rebuild it"
+        try:
+            self._file = h5py.File(self.path, "r")
+        except OSError as exc:
+            raise StoreError(f"{self.path} is not a readable benchmark file ({exc}); {self._hint}") from None
+        self._cache: dict[str, np.ndarray] = {}
+        try:
+            self._validate()
+        except Exception:
+            self._file.close()
+            raise
+        if verify == "full":
+            for key in self.dataset_keys():
+                self.read(key)
+
+    # -- validation -------------------------------------------------------------------------------
+    def _refuse(self, why: str) -> StoreError:
+        return StoreError(f"{self.path}: {why}; {self._hint}")
+
+    def _validate(self) -> None:
+        attrs = self._file.attrs
+        missing = [k for k in REQUIRED_FILE_ATTRS if k not in attrs]
+        if missing:
+            raise self._refuse(f"missing metadata {', '.join(missing)}")
+        version = int(attrs["format_version"])
+        if version != FORMAT_VERSION:
+            raise self._refuse(f"format version {version}, this ArchBench reads version {FORMAT_VERSION}")
+        n = int(attrs["n_archs"])
+        sums: dict[str, str] = {}
+        for key in self.dataset_keys():
+            ds = self._file[key]
+            if ds.shape[:1] != (n,):
+                raise self._refuse(f"{key} has shape {ds.shape}, expected {n} rows")
+            if key.startswith("labels/"):
+                axes = json.loads(ds.attrs.get("axes", '["arch"]'))
+                if len(axes) != ds.ndim:
+                    raise self._refuse(f"{key} has {ds.ndim} axes but its metadata names {len(axes)}")
+            if "sha256" not in ds.attrs:
+                raise self._refuse(f"{key} has no checksum")
+            sums[key] = str(ds.attrs["sha256"])
+            extra = {a: _jsonable(v) for a, v in ds.attrs.items() if a != "sha256"}
+            if extra:
+                sums[f"{key}@attrs"] = hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()
+        for key in ("archs/id", "archs/string", "archs/codes", "archs/source_key"):
+            if key not in sums:
+                raise self._refuse(f"missing {key}")
+        if _content_sha256(sums, _meta_attrs(attrs)) != str(attrs["content_sha256"]):
+            raise self._refuse("content checksum mismatch (the file was modified or is incomplete)")
+
+    # -- access -----------------------------------------------------------------------------------
+    def dataset_keys(self) -> list[str]:
+        keys: list[str] = []
+        for group in ("archs", "labels"):
+            if group in self._file:
+                keys.extend(f"{group}/{name}" for name in self._file[group])
+        return keys
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        return {k: _jsonable(v) for k, v in self._file.attrs.items()}
+
+    def has(self, key: str) -> bool:
+        return key in self._file
+
+    def read(self, key: str) -> np.ndarray:
+        """The array at ``key``, read once and checked against its checksum."""
+        arr = self._cache.get(key)
+        if arr is None:
+            ds = self._file[key]
+            arr = ds[()]
+            if array_sha256(arr) != str(ds.attrs["sha256"]):
+                raise self._refuse(f"checksum mismatch in {key}")
+            arr.setflags(write=False)
+            self._cache[key] = arr
+        return arr
+
+    def label_info(self, name: str) -> LabelInfo:
+        return LabelInfo.from_attrs(name, self._file[f"labels/{name}"].attrs)
+
+    def label_names(self) -> list[str]:
+        return list(self._file["labels"]) if "labels" in self._file else []
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def read_contents(path: str | os.PathLike[str], names: Iterable[str] | None = None) -> StoreContents:
+    """Load a whole store file into memory (for joins and re-writes)."""
+    sf = StoreFile(path)
+    try:
+        attrs = sf.attrs
+        wanted = list(names) if names is not None else sf.label_names()
+        return StoreContents(
+            benchmark=str(attrs["benchmark"]),
+            space=str(attrs["space"]),
+            space_config=json.loads(attrs["space_config"]),
+            ids=sf.read("archs/id").copy(),
+            strings=[s.decode() for s in sf.read("archs/string")],
+            codes=sf.read("archs/codes").copy(),
+            source_keys=sf.read("archs/source_key").copy(),
+            labels={n: (sf.read(f"labels/{n}").copy(), sf.label_info(n)) for n in wanted},
+            meta={k: v for k, v in attrs.items() if k not in
+                  ("format_version", "benchmark", "space", "space_config", "n_archs", "content_sha256")},
+            iso_class=sf.read("archs/iso_class").copy() if sf.has("archs/iso_class") else None,
+        )
+    finally:
+        sf.close()

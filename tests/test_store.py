@@ -1,0 +1,105 @@
+"""Store integrity on a real benchmark file: checksums, versions, shapes, atomic writes."""
+
+from __future__ import annotations
+
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+
+import bench
+from bench.importers import nasbench_graph
+from bench.store import FORMAT_VERSION, StoreError, StoreFile, read_contents, write_store
+
+
+@pytest.fixture()
+def cora_copy(tmp_path, data_dir):
+    src = bench.load("nasbench-graph/cora").path
+    dst = tmp_path / "nasbench-graph" / "cora.h5"
+    dst.parent.mkdir()
+    shutil.copy(src, dst)
+    return dst
+
+
+def test_file_attributes_describe_the_source(data_dir):
+    b = bench.load("nasbench-graph/cora")
+    a = b.attrs
+    assert a["format_version"] == FORMAT_VERSION
+    assert a["space"] == "nasbench-graph"
+    assert "nas-bench-graph" in a["source_version"]
+    assert "Apache" in a["license"] and "NAS-Bench-Graph" in a["citation"]
+    raw = nasbench_graph.raw_path("cora")
+    assert raw.name in a["raw_sha256"] and len(a["content_sha256"]) == 64
+
+
+def test_every_label_states_unit_split_epochs_seeds_direction(data_dir):
+    for name in ("nasbench-graph/cora", "nb201-analog/cifar10"):
+        b = bench.load(name)
+        for m in b.metrics:
+            info = b.metric_info(m)
+            assert info.unit and info.split in ("train", "valid", "test", "none")
+            assert info.seed_reduction and info.source
+            assert info.epochs is None or info.epochs > 0
+            if info.epochs is None:
+                assert "not recorded" in info.description or info.split == "none"
+
+
+def test_tampered_label_is_refused_with_rebuild_hint(cora_copy):
+    with h5py.File(cora_copy, "r+") as f:
+        ds = f["labels/valid_acc"]
+        ds[0] = ds[0] + 0.01
+    sf = StoreFile(cora_copy, rebuild_hint="rebuild it with X")  # attributes still agree ...
+    with pytest.raises(StoreError, match="checksum mismatch in labels/valid_acc.*rebuild it with X"):
+        sf.read("labels/valid_acc")  # ... but the bytes do not
+    with pytest.raises(StoreError, match="checksum mismatch"):
+        StoreFile(cora_copy, verify="full")
+
+
+def test_edited_metadata_and_wrong_version_are_refused(cora_copy, tmp_path):
+    other = tmp_path / "v.h5"
+    shutil.copy(cora_copy, other)
+    with h5py.File(cora_copy, "r+") as f:
+        f["labels/latency"].attrs["unit"] = "ms"  # silently changing a unit must not pass
+    with pytest.raises(StoreError, match="content checksum mismatch"):
+        StoreFile(cora_copy)
+    with h5py.File(other, "r+") as f:
+        f.attrs["format_version"] = 99
+    with pytest.raises(StoreError, match="format version 99"):
+        StoreFile(other)
+
+
+def test_wrong_shape_and_truncated_file_are_refused(cora_copy, tmp_path):
+    with h5py.File(cora_copy, "r+") as f:
+        del f["labels/params"]
+        f.create_dataset("labels/params", data=np.zeros(10))
+    with pytest.raises(StoreError, match="labels/params has shape"):
+        StoreFile(cora_copy)
+    half = tmp_path / "half.h5"
+    half.write_bytes(bench.load("nasbench-graph/citeseer").path.read_bytes()[:5000])
+    with pytest.raises(StoreError, match="not a readable benchmark file"):
+        StoreFile(half)
+
+
+def test_load_refuses_corrupt_default_with_build_command(cora_copy, tmp_path):
+    with h5py.File(cora_copy, "r+") as f:
+        f.attrs["license"] = "changed"
+    with pytest.raises(StoreError, match="archbench datasets build nasbench-graph/cora --force"):
+        bench.load("nasbench-graph/cora", data_dir=tmp_path)
+
+
+def test_round_trip_and_atomic_write(tmp_path, data_dir):
+    contents = read_contents(bench.load("nasbench-graph/pubmed").path)
+    out = tmp_path / "x" / "pubmed.h5"
+    write_store(out, contents)
+    again = read_contents(out)
+    assert np.array_equal(again.ids, contents.ids)
+    for m, (y, info) in contents.labels.items():
+        assert np.array_equal(again.labels[m][0], y) and again.labels[m][1] == info
+    # a failing write leaves the old file intact and no temp file behind
+    before = out.read_bytes()
+    contents.labels["valid_acc"] = (contents.labels["valid_acc"][0][:5], contents.labels["valid_acc"][1])
+    with pytest.raises(ValueError, match="valid_acc"):
+        write_store(out, contents)
+    assert out.read_bytes() == before
+    assert [p.name for p in out.parent.iterdir()] == ["pubmed.h5"]
