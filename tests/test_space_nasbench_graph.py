@@ -325,7 +325,7 @@ def test_graph(space: NasBenchGraphSpace, proteins: NasBenchGraphSpace) -> None:
         dense = np.zeros((6, 6), dtype=np.float32)
         dense[g.edge_index[0].numpy(), g.edge_index[1].numpy()] = 1
         np.testing.assert_array_equal(dense, a)
-    g = space.encode(space.parse("link=0,0,1,2 ops=gcn,gat,skip,sage"), "graph")[0]
+    g = space.encode(space.parse("link=0,0,1,2 ops=gcn,gat,gin,sage"), "graph")[0]
     assert g.x.shape == (6, 11) and g.edge_index.shape == (2, 6)
     with pytest.raises(ValueError, match="unknown encoding 'bag'"):
         space.encode(codes, "bag")

@@ -127,7 +127,7 @@ def _move_skips(link: list[int], labels: list[int], is_skip: Sequence[bool]) -> 
         if not skip_at(i):
             continue
         has_child = any(parent == i + 1 for parent in link)
-        has_sibling = any(j != i and parent == link[i] and parent != i + 1 for j, parent in enumerate(link))
+        has_sibling = any(j != i and parent == link[i] for j, parent in enumerate(link))
         if has_child or not has_sibling or forwards_input(i):
             # move node i to the front, re-attaching its children to its parent
             labels = [labels[i]] + labels[:i] + labels[i + 1 :]
@@ -166,9 +166,9 @@ def _tables() -> dict[str, np.ndarray]:
             final[p, mask] = pattern_index[tuple(new_link)]
             perm[p, mask] = labels
 
-    raw_index = np.arange(N_RAW, dtype=np.int64)
-    p = raw_index // N_OP_COMBOS
-    ops = (raw_index[:, None] % N_OP_COMBOS) // _OP_WEIGHTS % len(GNN_OPS)
+    idx = np.arange(N_RAW, dtype=np.int64)
+    p = idx // N_OP_COMBOS
+    ops = (idx[:, None] % N_OP_COMBOS) // _OP_WEIGHTS % len(GNN_OPS)
     mask = ((ops == SKIP) << np.arange(N_NODES)).sum(axis=1)
     ops = np.take_along_axis(ops, perm[p, mask], axis=1)
     pattern = final[p, mask]
@@ -182,7 +182,7 @@ def _tables() -> dict[str, np.ndarray]:
     ops[swap] = ops[swap][:, [1, 0, 3, 2]]
     ids = pattern * 10000 + ops @ _DIGIT_WEIGHTS
 
-    all_skip = raw_index % N_OP_COMBOS == N_OP_COMBOS - 1
+    all_skip = idx % N_OP_COMBOS == N_OP_COMBOS - 1
     canonical = np.zeros(ID_LIMIT, dtype=bool)
     canonical[ids[~all_skip]] = True
     order = np.argsort(ids, kind="stable")  # raw combinations grouped by canonical id
