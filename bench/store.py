@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +18,8 @@ from typing import Any
 
 import h5py
 import numpy as np
+
+from bench.atomic import atomic_path
 
 FORMAT_VERSION = 1
 SPLITS = ("train", "valid", "test", "none")
@@ -189,24 +190,15 @@ def write_store(path: str | os.PathLike[str], contents: StoreContents) -> Path:
     attr_sums = {f"{key}@attrs": hashlib.sha256(json.dumps(a, sort_keys=True).encode()).hexdigest()
                  for key, (_, a) in arrays.items() if a}
     content = _content_sha256({**sums, **attr_sums}, meta)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            for key, value in meta.items():
-                f.attrs[key] = value
-            f.attrs["content_sha256"] = content
-            for key, (arr, attrs) in arrays.items():
-                ds = f.create_dataset(key, data=arr)
-                ds.attrs["sha256"] = sums[key]
-                for a, v in attrs.items():
-                    ds.attrs[a] = v
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        for key, value in meta.items():
+            f.attrs[key] = value
+        f.attrs["content_sha256"] = content
+        for key, (arr, attrs) in arrays.items():
+            ds = f.create_dataset(key, data=arr)
+            ds.attrs["sha256"] = sums[key]
+            for a, v in attrs.items():
+                ds.attrs[a] = v
     return path
 
 
