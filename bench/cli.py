@@ -37,7 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"bench.commands.{name}").register(sub)
+    _accept_data_dir_anywhere(parser)
     return parser
+
+
+def _accept_data_dir_anywhere(parser: argparse.ArgumentParser) -> None:
+    """Let ``--data-dir`` follow the sub-command too (``archbench info X --data-dir D``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if not any("--data-dir" in a.option_strings for a in child._actions):
+                    child.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                _accept_data_dir_anywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -131,14 +131,6 @@ def array_sha256(arr: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def _content_sha256(dataset_sums: Mapping[str, str], meta: Mapping[str, Any]) -> str:
-    h = hashlib.sha256()
-    for key in sorted(dataset_sums):
-        h.update(f"{key}:{dataset_sums[key]}\n".encode())
-    h.update(json.dumps({k: _jsonable(v) for k, v in sorted(meta.items())}, sort_keys=True).encode())
-    return h.hexdigest()
-
-
 def _jsonable(v: Any) -> Any:
     if isinstance(v, np.generic):
         return v.item()
@@ -147,8 +139,8 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def _meta_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _jsonable(v) for k, v in attrs.items() if k != "content_sha256"}
+def _manifest_json(manifest: Mapping[str, Any]) -> str:
+    return json.dumps(manifest, sort_keys=True, separators=(",", ":"))
 
 
 def write_store(path: str | os.PathLike[str], contents: StoreContents) -> Path:
@@ -175,7 +167,6 @@ def write_store(path: str | os.PathLike[str], contents: StoreContents) -> Path:
         if values.shape[0] != n or values.ndim != len(info.axes):
             raise ValueError(f"label {name!r} has shape {values.shape}, expected ({n}, ...) with axes {info.axes}")
         arrays[f"labels/{name}"] = (values, info.to_attrs())
-    sums = {key: array_sha256(arr) for key, (arr, _) in arrays.items()}
     meta = {
         "format_version": FORMAT_VERSION,
         "benchmark": contents.benchmark,
@@ -187,16 +178,20 @@ def write_store(path: str | os.PathLike[str], contents: StoreContents) -> Path:
     for required in ("source", "source_version", "license", "citation", "raw_sha256"):
         if required not in meta:
             raise ValueError(f"{contents.benchmark}: metadata {required!r} is required")
-    attr_sums = {f"{key}@attrs": hashlib.sha256(json.dumps(a, sort_keys=True).encode()).hexdigest()
-                 for key, (_, a) in arrays.items() if a}
-    content = _content_sha256({**sums, **attr_sums}, meta)
+    datasets = {
+        key: {"sha256": array_sha256(arr), "shape": list(arr.shape), "attrs": attrs}
+        for key, (arr, attrs) in arrays.items()
+    }
+    manifest_text = _manifest_json({"meta": meta, "datasets": datasets})
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        for key, value in meta.items():
-            f.attrs[key] = value
-        f.attrs["content_sha256"] = content
+        # per-array attributes mirror the manifest for h5 tools; the reader trusts the checksummed
+        # manifest and refuses an array whose mirror disagrees with it
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["manifest"] = manifest_text
+        f.attrs["content_sha256"] = hashlib.sha256(manifest_text.encode()).hexdigest()
         for key, (arr, attrs) in arrays.items():
             ds = f.create_dataset(key, data=arr)
-            ds.attrs["sha256"] = sums[key]
+            ds.attrs["sha256"] = datasets[key]["sha256"]
             for a, v in attrs.items():
                 ds.attrs[a] = v
     return path
@@ -205,9 +200,10 @@ def write_store(path: str | os.PathLike[str], contents: StoreContents) -> Path:
 class StoreFile:
     """A validated, lazily read benchmark file.
 
-    Opening checks the format version, that every array has one row per architecture, and the
-    content checksum over the per-array checksums and metadata (attributes only: cheap). Each
-    array's bytes are verified against its own checksum the first time it is read.
+    Opening reads one attribute, the manifest (file metadata, every array's shape, checksum and
+    label metadata), checks its sha256 against ``content_sha256``, the format version and that
+    every array has one row per architecture. Each array's shape, mirrored attributes and bytes are
+    checked against the manifest the first time it is read.
     """
 
     def __init__(self, path: str | os.PathLike[str], rebuild_hint: str = "", verify: str = "lazy") -> None:
@@ -233,66 +229,76 @@ class StoreFile:
 
     def _validate(self) -> None:
         attrs = self._file.attrs
-        missing = [k for k in REQUIRED_FILE_ATTRS if k not in attrs]
-        if missing:
-            raise self._refuse(f"missing metadata {', '.join(missing)}")
+        if "format_version" not in attrs:
+            raise self._refuse("not an ArchBench benchmark file (no format_version)")
         version = int(attrs["format_version"])
         if version != FORMAT_VERSION:
             raise self._refuse(f"format version {version}, this ArchBench reads version {FORMAT_VERSION}")
-        n = int(attrs["n_archs"])
-        sums: dict[str, str] = {}
-        for key in self.dataset_keys():
-            ds = self._file[key]
-            if ds.shape[:1] != (n,):
-                raise self._refuse(f"{key} has shape {ds.shape}, expected {n} rows")
-            if key.startswith("labels/"):
-                axes = json.loads(ds.attrs.get("axes", '["arch"]'))
-                if len(axes) != ds.ndim:
-                    raise self._refuse(f"{key} has {ds.ndim} axes but its metadata names {len(axes)}")
-            if "sha256" not in ds.attrs:
-                raise self._refuse(f"{key} has no checksum")
-            sums[key] = str(ds.attrs["sha256"])
-            extra = {a: _jsonable(v) for a, v in ds.attrs.items() if a != "sha256"}
-            if extra:
-                sums[f"{key}@attrs"] = hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()
-        for key in ("archs/id", "archs/string", "archs/codes", "archs/source_key"):
-            if key not in sums:
-                raise self._refuse(f"missing {key}")
-        if _content_sha256(sums, _meta_attrs(attrs)) != str(attrs["content_sha256"]):
+        if "manifest" not in attrs or "content_sha256" not in attrs:
+            raise self._refuse("missing manifest or content checksum")
+        text = _jsonable(attrs["manifest"])
+        if hashlib.sha256(text.encode()).hexdigest() != _jsonable(attrs["content_sha256"]):
             raise self._refuse("content checksum mismatch (the file was modified or is incomplete)")
+        manifest = json.loads(text)
+        self._meta: dict[str, Any] = manifest["meta"]
+        self._datasets: dict[str, dict[str, Any]] = manifest["datasets"]
+        missing = [k for k in REQUIRED_FILE_ATTRS if k not in self._meta and k != "content_sha256"]
+        if missing:
+            raise self._refuse(f"missing metadata {', '.join(missing)}")
+        n = int(self._meta["n_archs"])
+        for key in ("archs/id", "archs/string", "archs/codes", "archs/source_key"):
+            if key not in self._datasets:
+                raise self._refuse(f"missing {key}")
+        for key, entry in self._datasets.items():
+            if entry["shape"][:1] != [n]:
+                raise self._refuse(f"{key} has shape {tuple(entry['shape'])}, expected {n} rows")
+            axes = json.loads(entry["attrs"].get("axes", '["arch"]'))
+            if key.startswith("labels/") and len(axes) != len(entry["shape"]):
+                raise self._refuse(f"{key} has {len(entry['shape'])} axes but its metadata names {len(axes)}")
+        self._verified: set[str] = set()
+
+    def _check_dataset(self, key: str) -> h5py.Dataset:
+        """The dataset at ``key`` after checking its shape and mirrored attributes against the manifest."""
+        entry = self._datasets[key]
+        ds = self._file.get(key)
+        if ds is None:
+            raise self._refuse(f"{key} is missing")
+        if list(ds.shape) != entry["shape"]:
+            raise self._refuse(f"{key} has shape {ds.shape}, the manifest says {tuple(entry['shape'])}")
+        mirrored = {a: _jsonable(v) for a, v in ds.attrs.items() if a != "sha256"}
+        if mirrored != entry["attrs"]:
+            raise self._refuse(f"metadata of {key} differs from the checksummed manifest")
+        return ds
 
     # -- access -----------------------------------------------------------------------------------
     def dataset_keys(self) -> list[str]:
-        keys: list[str] = []
-        for group in ("archs", "labels"):
-            if group in self._file:
-                keys.extend(f"{group}/{name}" for name in self._file[group])
-        return keys
+        return list(self._datasets)
 
     @property
     def attrs(self) -> dict[str, Any]:
-        return {k: _jsonable(v) for k, v in self._file.attrs.items()}
+        return {**self._meta, "content_sha256": _jsonable(self._file.attrs["content_sha256"])}
 
     def has(self, key: str) -> bool:
-        return key in self._file
+        return key in self._datasets
 
     def read(self, key: str) -> np.ndarray:
-        """The array at ``key``, read once and checked against its checksum."""
+        """The array at ``key``, read once and checked against its checksum and the manifest."""
         arr = self._cache.get(key)
         if arr is None:
-            ds = self._file[key]
-            arr = ds[()]
-            if array_sha256(arr) != str(ds.attrs["sha256"]):
+            if key not in self._datasets:
+                raise KeyError(key)
+            arr = self._check_dataset(key)[()]
+            if array_sha256(arr) != self._datasets[key]["sha256"]:
                 raise self._refuse(f"checksum mismatch in {key}")
             arr.setflags(write=False)
             self._cache[key] = arr
         return arr
 
     def label_info(self, name: str) -> LabelInfo:
-        return LabelInfo.from_attrs(name, self._file[f"labels/{name}"].attrs)
+        return LabelInfo.from_attrs(name, self._datasets[f"labels/{name}"]["attrs"])
 
     def label_names(self) -> list[str]:
-        return list(self._file["labels"]) if "labels" in self._file else []
+        return sorted(k.split("/", 1)[1] for k in self._datasets if k.startswith("labels/"))
 
     def close(self) -> None:
         self._file.close()

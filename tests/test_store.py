@@ -57,12 +57,19 @@ def test_tampered_label_is_refused_with_rebuild_hint(cora_copy):
 
 
 def test_edited_metadata_and_wrong_version_are_refused(cora_copy, tmp_path):
-    other = tmp_path / "v.h5"
+    other, third = tmp_path / "v.h5", tmp_path / "m.h5"
     shutil.copy(cora_copy, other)
-    with h5py.File(cora_copy, "r+") as f:
-        f["labels/latency"].attrs["unit"] = "ms"  # silently changing a unit must not pass
+    shutil.copy(cora_copy, third)
+    with h5py.File(cora_copy, "r+") as f:  # silently changing a unit in the manifest must not pass
+        f.attrs["manifest"] = f.attrs["manifest"].replace('"unit":"s"', '"unit":"ms"')
     with pytest.raises(StoreError, match="content checksum mismatch"):
         StoreFile(cora_copy)
+    with h5py.File(third, "r+") as f:  # nor in the per-array mirror that h5 tools show
+        f["labels/latency"].attrs["unit"] = "ms"
+    sf = StoreFile(third)
+    assert sf.label_info("latency").unit == "s"
+    with pytest.raises(StoreError, match="metadata of labels/latency differs"):
+        sf.read("labels/latency")
     with h5py.File(other, "r+") as f:
         f.attrs["format_version"] = 99
     with pytest.raises(StoreError, match="format version 99"):
@@ -74,7 +81,7 @@ def test_wrong_shape_and_truncated_file_are_refused(cora_copy, tmp_path):
         del f["labels/params"]
         f.create_dataset("labels/params", data=np.zeros(10))
     with pytest.raises(StoreError, match="labels/params has shape"):
-        StoreFile(cora_copy)
+        StoreFile(cora_copy).read("labels/params")
     half = tmp_path / "half.h5"
     half.write_bytes(bench.load("nasbench-graph/citeseer").path.read_bytes()[:5000])
     with pytest.raises(StoreError, match="not a readable benchmark file"):
@@ -83,7 +90,7 @@ def test_wrong_shape_and_truncated_file_are_refused(cora_copy, tmp_path):
 
 def test_load_refuses_corrupt_default_with_build_command(cora_copy, tmp_path):
     with h5py.File(cora_copy, "r+") as f:
-        f.attrs["license"] = "changed"
+        f.attrs["manifest"] = f.attrs["manifest"].replace("Apache", "MIT")
     with pytest.raises(StoreError, match="archbench datasets build nasbench-graph/cora --force"):
         bench.load("nasbench-graph/cora", data_dir=tmp_path)
 
