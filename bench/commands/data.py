@@ -8,6 +8,7 @@ import numpy as np
 
 import bench
 from bench.registry import DEFAULTS, built_benchmarks
+from bench.store import StoreError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -80,8 +81,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     for name in names:
         path = benchmark_path(name, args.data_dir) if name in DEFAULTS else None
         if path is not None and path.exists() and not args.force:
-            print(f"{name}\talready built\t{path}")
-            continue
+            try:
+                bench.load(name, args.data_dir, verify="full").close()
+                print(f"{name}\talready built\t{path}")
+                continue
+            except StoreError as exc:  # a stale or damaged file is rebuilt, and we say why
+                print(f"{name}\trebuilding: {str(exc).split(';')[0]}")
         path = bench.build(name, args.data_dir)
         b = bench.load(name, args.data_dir, verify="full")
         print(f"{name}\tbuilt\t{len(b)} architectures\t{path}")
