@@ -66,3 +66,13 @@ def test_datasets_build_reports_and_skips_built(data_dir):
     out = run("datasets", "build", "nasbench-graph/cora", data_dir=data_dir)
     assert out.returncode == 0, out.stderr
     assert "nasbench-graph/cora" in out.stdout
+
+
+def test_datasets_build_rebuilds_a_damaged_file(data_dir):
+    path = data_dir / "nasbench-graph" / "photo.h5"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not an hdf5 file")
+    out = run("datasets", "build", "nasbench-graph/photo", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "rebuilding" in out.stdout and "26206 architectures" in out.stdout
+    assert run("info", "nasbench-graph/photo", data_dir=data_dir).returncode == 0

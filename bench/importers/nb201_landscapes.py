@@ -115,7 +115,9 @@ def contents_from_frame(frame: pd.DataFrame, files: list[VerifiedFile], name: st
     )
 
 
-def read(path: str | os.PathLike[str], allow_unknown: bool = False) -> list[StoreContents]:
+def read(
+    path: str | os.PathLike[str], allow_unknown: bool = False, only: set[str] | None = None
+) -> list[StoreContents]:
     """``path``: ``cifar10_avg.csv`` or a folder holding it (e.g. a NAS-Landscapes checkout)."""
     raw = locate_and_verify(path, PUBLISHED, allow_unknown, relative=PUBLISHED.path)
     return [contents_from_frame(read_table(raw.path), [raw])]

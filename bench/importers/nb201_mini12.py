@@ -121,7 +121,9 @@ def contents_from_frame(frame: pd.DataFrame, files: list[VerifiedFile]) -> list[
     return out
 
 
-def read(path: str | os.PathLike[str], allow_unknown: bool = False) -> list[StoreContents]:
+def read(
+    path: str | os.PathLike[str], allow_unknown: bool = False, only: set[str] | None = None
+) -> list[StoreContents]:
     """``path``: ``mini-bench-arch-cell-accs.pd`` or a folder holding it."""
     raw = locate_and_verify(path, PUBLISHED, allow_unknown)
-    return contents_from_frame(read_table(raw), [raw])
+    return [c for c in contents_from_frame(read_table(raw), [raw]) if not only or c.benchmark in only]

@@ -1,0 +1,43 @@
+"""``archbench import SOURCE PATH``: turn a public raw file, or your own table (``table CARD.yaml``),
+into a benchmark in the data directory."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.importers.catalog import SOURCES, get_source, import_source
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    lines = []
+    for name in SOURCES:
+        module = get_source(name)
+        lines.append(f"  {name:<17} {module.DESCRIPTION}")
+    p = sub.add_parser(
+        "import", help="import a public raw file or your own table (see README, 'Importing more benchmarks')",
+        description="Import a benchmark into the data directory. Sources:\n" + "\n".join(lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("source", choices=list(SOURCES), metavar="SOURCE", help=", ".join(SOURCES))
+    p.add_argument("path", metavar="PATH", help="the raw file, a folder holding it, or (table) the YAML card")
+    p.add_argument("--name", help="family/dataset for a single benchmark, or a family for all of them")
+    p.add_argument("--only", action="append", metavar="BENCHMARK", help="import only this benchmark (repeatable)")
+    p.add_argument("--force", action="store_true", help="replace benchmarks that already exist")
+    p.add_argument("--allow-unknown-checksum", action="store_true",
+                   help="import a file whose sha256 is not the published one (recorded as unverified)")
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import bench
+
+    paths = import_source(
+        args.source, args.path, args.data_dir, name=args.name, only=args.only, force=args.force,
+        allow_unknown_checksum=args.allow_unknown_checksum,
+    )
+    for path in paths:
+        name = f"{path.parent.name}/{path.stem}"
+        b = bench.load(name, args.data_dir, verify="full")
+        print(f"{name}\timported\t{len(b)} architectures\t{len(b.metrics)} metrics\t{path}")
+        b.close()
+    return 0
