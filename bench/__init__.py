@@ -11,6 +11,7 @@ import os
 import sys
 
 from bench.benchmark import Benchmark, UnknownMetric, open_benchmark
+from bench.join import join
 from bench.registry import DEFAULT_BENCHMARK, DEFAULTS, UnknownBenchmark, build_default, list_benchmarks, resolve
 from bench.spaces import InvalidArchitecture, get_space
 from bench.store import LabelInfo, StoreError
@@ -27,6 +28,7 @@ __all__ = [
     "UnknownMetric",
     "build",
     "get_space",
+    "join",
     "list_benchmarks",
     "load",
 ]
@@ -50,8 +52,11 @@ def load(
 ) -> Benchmark:
     """Open a benchmark by name; a missing default benchmark is built first.
 
-    ``verify="full"`` checks every array's checksum at once instead of on first read.
+    ``verify="full"`` checks every array's checksum at once instead of on first read. Names joined
+    with ``+`` (``"nb201/cifar10-valid+nb201-latency/help"``) give the inner join, see :func:`join`.
     """
+    if "+" in name:
+        return join(*name.split("+"), data_dir=data_dir, verify=verify)
     path = resolve(name, data_dir)
     if not path.exists():
         if not build_missing or name not in DEFAULTS:

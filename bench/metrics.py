@@ -4,8 +4,9 @@ Direction matters for the search-oriented metrics: ``higher_is_better`` says whi
 is "best" (accuracy: high; latency: low). Conventions:
 
 * ``precision_top5`` / ``precision_top1``: with ``k = max(1, round(f * n))`` for f = 5 % / 1 %, the
-  fraction of the truly best ``k`` test architectures that are among the predicted best ``k``
-  (ties broken by test-set order, which is ascending id).
+  fraction of the predicted best ``k`` test architectures that are among the true best ``k``, where
+  the true best ``k`` include every architecture tied with the k-th best value (ties in the
+  predictions are broken by test-set order, i.e. ascending id).
 * ``regret``: |best true value − true value of the predicted-best architecture|, in target units.
 * ``ri`` (relative improvement, Yang et al., "NAS evaluation is frustratingly hard"):
   ``100 × (y[predicted best] − mean(y)) / mean(y)`` when higher is better and
@@ -95,12 +96,17 @@ def _best_first(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
 
 
 def precision_at_top(y_true: np.ndarray, y_pred: np.ndarray, fraction: float, higher_is_better: bool = True) -> float:
-    """Overlap of the predicted top ``fraction`` with the true top ``fraction``, as a fraction of k."""
+    """Fraction of the predicted top k (k = max(1, round(fraction·n))) that are in the true top k.
+
+    The true top k includes every architecture tied with the k-th best true value, so how ties in
+    the labels happen to be ordered never costs a predictor precision.
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     k = max(1, int(round(fraction * y_true.size)))
-    true_top = _best_first(y_true, higher_is_better)[:k]
+    kth = y_true[_best_first(y_true, higher_is_better)[k - 1]]
+    in_true_top = y_true >= kth if higher_is_better else y_true <= kth
     pred_top = _best_first(y_pred, higher_is_better)[:k]
-    return float(np.intersect1d(true_top, pred_top, assume_unique=True).size / k)
+    return float(np.count_nonzero(in_true_top[pred_top]) / k)
 
 
 def predicted_best(y_pred: np.ndarray, higher_is_better: bool = True) -> int:

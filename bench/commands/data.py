@@ -37,9 +37,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     built = set(built_benchmarks(args.data_dir))
     for name in bench.list_benchmarks(args.data_dir):
         state = "built" if name in built else "not built"
-        desc = DEFAULTS[name].description if name in DEFAULTS else "imported"
+        desc = DEFAULTS[name].description if name in DEFAULTS else _imported_description(name, args.data_dir)
         print(f"{name}\t{state}\t{desc}")
     return 0
+
+
+def _imported_description(name: str, data_dir: str | None) -> str:
+    try:
+        with bench.load(name, data_dir, build_missing=False) as b:
+            return f"imported: {b.attrs.get('description') or b.attrs.get('source', '')}"
+    except bench.StoreError as exc:
+        return f"damaged: {str(exc).split(';')[0]}"
 
 
 def cmd_info(args: argparse.Namespace) -> int:

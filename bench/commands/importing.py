@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-from bench.importers.catalog import SOURCES, get_source, import_source
+from bench.importers.catalog import SOURCES, import_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    lines = []
-    for name in SOURCES:
-        module = get_source(name)
-        lines.append(f"  {name:<17} {module.DESCRIPTION}")
+    lines = [f"  {name:<17} {what}" for name, (_, what) in SOURCES.items()]
     p = sub.add_parser(
         "import", help="import a public raw file or your own table (see README, 'Importing more benchmarks')",
         description="Import a benchmark into the data directory. Sources:\n" + "\n".join(lines),

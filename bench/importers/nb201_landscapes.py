@@ -18,9 +18,7 @@ from bench.importers.provenance import PublishedFile, VerifiedFile, locate_and_v
 from bench.spaces.nb201 import N_CELLS, NB201Space
 from bench.store import LabelInfo, StoreContents
 
-SOURCE_NAME = "nb201-landscapes"
 BENCHMARKS = ("nb201/cifar10-valid",)
-DESCRIPTION = "NAS-Bench-201 CIFAR-10 (cifar10-valid protocol), 200 epochs, mean of 3 seeds (NAS-Landscapes CSV)"
 PUBLISHED = PublishedFile(
     repo="gabro8a/NAS-Landscapes",
     commit="abd5221948d901f765e3bc61d0175a3c1c52b802",
@@ -102,7 +100,7 @@ def contents_from_frame(frame: pd.DataFrame, files: list[VerifiedFile], name: st
         source_keys=ids.copy(),
         labels=labels,
         meta={
-            "source": f"github.com/{PUBLISHED.repo} {PUBLISHED.path}",
+            "source": f"github.com/{PUBLISHED.repo}@{PUBLISHED.commit} {PUBLISHED.path}",
             "source_version": f"git {PUBLISHED.commit}",
             "license": LICENSE,
             "citation": CITATION,

