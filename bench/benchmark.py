@@ -6,13 +6,15 @@ import difflib
 import json
 import os
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from bench.spaces import InvalidArchitecture, SearchSpace, get_space
 from bench.store import LabelInfo, StoreFile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: ids below this bound get a dense id -> row table (O(1) look-ups); larger id ranges use searchsorted
 _DENSE_ID_LIMIT = 50_000_000
@@ -182,6 +184,8 @@ class Benchmark:
     # -- views ------------------------------------------------------------------------------------
     def to_frame(self, metrics: list[str] | None = None) -> pd.DataFrame:
         """One row per architecture: ``id``, ``arch``, ``source_key`` and one column per scalar metric."""
+        import pandas as pd  # imported here: pandas costs ~0.5 s and most uses never need it
+
         frame = pd.DataFrame({"id": self.ids, "arch": self.strings, "source_key": self.source_keys})
         for m in metrics or self.metrics:
             y = self.labels(m)
