@@ -286,6 +286,23 @@ def test_cli_evaluate_and_leaderboard_build(plugin, tmp_path, capsys, data_dir):
     assert "## All metrics at n = 30" in out.out and (lb / "nasbench-graph" / "cora" / "latency.png").is_file()
 
 
+def test_cli_quick_mode_defaults(plugin, tmp_path, capsys, monkeypatch, data_dir):
+    import predictors
+    from bench.commands import predict
+
+    # stand-ins registered under the quick names, so this checks the plumbing, not the real models
+    monkeypatch.setattr(predictors, "REGISTRY", {"random": f"{plugin}:Noise", "xgb": f"{plugin}:Ridge"})
+    monkeypatch.setattr("bench.evaluate.REGISTRY", predictors.REGISTRY)
+    rc = main(["evaluate", "--benchmark", BM, "--quick", "--train-sizes", "10,20", "--results-dir", str(tmp_path),
+               "--no-progress"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    rows = ResultStore(tmp_path).frame()
+    assert set(rows["predictor"]) == {"random", "xgb"} and set(rows["target"]) == {"valid_acc"}
+    assert sorted(set(rows["seed"])) == list(range(predict.QUICK_SEEDS)) and set(rows["train_size"]) == {10, 20}
+    assert "| xgb |" in out.out and "τ on test_acc" in out.out
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

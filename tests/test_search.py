@@ -316,6 +316,13 @@ def test_cli_search_writes_a_leaderboard(plugins, data_dir, tmp_path, capsys):
     assert not (folder / "anytime_time.png").exists()  # no simulated time without a training-time label
 
 
+def test_cli_budget_units_are_the_simulator_units():
+    from bench.commands import search as command
+    from bench.search import simulator
+
+    assert command.BUDGET_UNITS == simulator.BUDGET_UNITS
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--benchmark", "nasbench-graph/coraa", "--budget", "10"], "did you mean"),
     (["--benchmark", "nasbench-graph/cora", "--budget", "10", "--algorithms", "rs,nope"], "unknown search algorithm"),

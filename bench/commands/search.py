@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 
 from bench.errors import UsageError
-from bench.search.simulator import BUDGET_UNITS
+
+BUDGET_UNITS = ("queries", "seconds")  # bench.search.simulator.BUDGET_UNITS, without importing it here
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -110,6 +112,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     problem = exp.problem
     print(f"{problem.benchmark}: select by {problem.objective[0]}, report {problem.report[0]}; "
           f"{problem.describe_budget()}")
+    if bm.metric_info(problem.objective[0]).split == "test":
+        print(f"archbench: warning: the selection metric {problem.objective[0]!r} is a test-split label; reported "
+              "values are not held out and are optimistic", file=sys.stderr)
     cols = ["algorithm", "budget", "n_seeds", "final_test_mean", "final_test_ci95", "final_regret_mean",
             "regret_auc_mean", "ri_random_arch_mean", "ri_random_search_mean", "overhead_s_mean"]
     if "hypervolume_mean" in exp.summary.columns:

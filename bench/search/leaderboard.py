@@ -42,8 +42,8 @@ def markdown_table(exp: SearchExperiment) -> str:
     if exp.command:
         lines.append(f"- Command: `{exp.command}`")
     budget_col = "budget (queries)" if exp.budget_unit == "queries" else "budget (s)"
-    cols = ["algorithm", budget_col, "n_seeds", f"final {p.report[0]}", "final regret", "regret AUC", "RI vs random arch (%)",
-            "RI vs RS (%)", "reached optimum", "queries to optimum (median)"]
+    cols = ["algorithm", budget_col, "n_seeds", f"final {p.report[0]}", "final regret", "regret AUC",
+            "RI vs random arch (%)", "RI vs RS (%)", "reached optimum", "queries to optimum (median)"]
     if p.has_cost:
         cols += ["sim. time (s)"]
     cols += ["overhead (s/run)"]

@@ -43,9 +43,10 @@ def build_neighbour_table(space: SearchSpace, codes: np.ndarray, rows_of_ids: Ca
     builder = _BUILDERS.get(space.name, _generic_pairs)
     src, dst = builder(space, codes, rows_of_ids)
     keep = (src != dst) & (dst >= 0) & (src >= 0)
+    src, dst = src[keep], dst[keep]
     n = len(codes)
-    width = max(n, int(dst[keep].max()) + 1 if keep.any() else 0)  # wider only when ``codes`` is a subset
-    mat = sps.csr_matrix((np.ones(int(keep.sum()), dtype=np.int8), (src[keep], dst[keep])), shape=(n, width))
+    width = max(n, int(dst.max()) + 1 if len(dst) else 0)  # wider only when ``codes`` is a subset
+    mat = sps.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, width))
     mat.sum_duplicates()  # also sorts each row, so rows list neighbours in ascending row order
     indptr = mat.indptr.astype(np.int64)
     indices = mat.indices.astype(np.int64)
@@ -94,20 +95,22 @@ def _nasbench_graph_pairs(space: SearchSpace, codes: np.ndarray, rows_of_ids: Ca
     ops = allowed[np.indices((len(allowed),) * N_NODES).reshape(N_NODES, -1).T].astype(np.int16)
     raw = np.concatenate([np.repeat(links, len(ops), axis=0), np.tile(ops, (len(links), 1))], axis=1)
     raw = raw[~(raw[:, N_NODES:] == skip).all(axis=1)]  # the all-skip network is not an architecture
-    index = raw_index(raw)
-    row_of_raw = np.full(len(links) * len(GNN_OPS) ** N_NODES, -1, dtype=np.int64)
+    index = raw_index(raw).astype(np.int32)  # < 157,464
+    row_of_raw = np.full(len(links) * len(GNN_OPS) ** N_NODES, -1, dtype=np.int32)
     row_of_raw[index] = rows_of_ids(space.to_ids(raw))
     # raw_index = (12*l1 + 4*l2 + l3) * 9**4 + ops in base 9: the weight of each code column
     n_op_combos = len(GNN_OPS) ** N_NODES
-    weight = np.array([0, 12 * n_op_combos, 4 * n_op_combos, n_op_combos, 729, 81, 9, 1], dtype=np.int64)
+    weight = (0, 12 * n_op_combos, 4 * n_op_combos, n_op_combos, 729, 81, 9, 1)
     src = row_of_raw[index]
     changes = [(c, allowed) for c in range(N_NODES, 2 * N_NODES)] + [(i, np.arange(i + 1)) for i in range(1, N_NODES)]
     srcs, dsts = [], []
     for col, values in changes:
-        cand = index[:, None] + (values[None, :] - raw[:, col, None].astype(np.int64)) * weight[col]
-        dst = row_of_raw[cand]  # -1 for the all-skip network and for ids the benchmark lacks
-        srcs.append(np.broadcast_to(src[:, None], dst.shape).ravel())
-        dsts.append(dst.ravel())
+        current = raw[:, col].astype(np.int32)
+        for value in values.tolist():
+            moved = current != value  # changing an entry to its own value is not a mutation
+            cand = index[moved] + (value - current[moved]) * weight[col]
+            srcs.append(src[moved])
+            dsts.append(row_of_raw[cand])  # -1 for the all-skip network and for ids the benchmark lacks
     return np.concatenate(srcs), np.concatenate(dsts)
 
 

@@ -46,7 +46,8 @@ def plot_anytime(problem: SearchProblem, groups: list[Trajectories], path: str |
             m, h = mean_ci95(y)
             line, = ax.plot(x, m, label=f"{g.name} (n={len(g.runs)})", lw=1.6)
             ax.fill_between(x, m - np.nan_to_num(h), m + np.nan_to_num(h), color=line.get_color(), alpha=0.2, lw=0)
-        positive &= bool(np.nanmin(reg) > 0) if np.isfinite(reg).any() else True
+            if ax is ax_r and np.isfinite(m).any():
+                positive &= bool(np.nanmin(m) > 0)  # log scale when every mean regret is positive
     ax_v.axhline(problem.optimum, color="k", ls=":", lw=1, label="benchmark best")
     ax_v.axhline(problem.random_arch_mean, color="grey", ls="--", lw=1, label="mean random architecture")
     xlabel = ("queries (results told)" if axis == "queries"

@@ -118,7 +118,7 @@ def simulate(problem: SearchProblem, algorithm: SearchAlgorithm, budget: float, 
         if not by_queries and finish > budget:
             break  # every other pending evaluation finishes later still
         t0 = time.perf_counter()
-        algorithm.tell(code, values[row] if multi else float(values[row]))
+        algorithm.tell(code, values[row].copy() if multi else float(values[row]))
         overhead += time.perf_counter() - t0
         rows.append(row)
         starts.append(start)
