@@ -490,10 +490,14 @@ def _run_and_store(unit: Unit, results_dir: str, data_dir: str | None) -> dict[s
     return {k: row[k] for k in ("kendall_tau", "fit_seconds")}
 
 
-def _single_thread_worker() -> None:
-    """Worker initializer: one BLAS/OpenMP/torch thread per process, so N jobs use N cores."""
+def _limit_threads(threads: int) -> None:
+    """Worker initializer: ``threads`` OpenMP/BLAS/torch threads per process (set before they load).
+
+    Oversubscribed OpenMP spins: on a busy 2-core machine an XGBoost fit that takes 0.3 s on one
+    thread took 32 s on two, so the thread count is part of every recorded timing.
+    """
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
+        os.environ[var] = str(threads)
 
 
 def evaluate(
@@ -501,14 +505,15 @@ def evaluate(
     results_dir: str | os.PathLike[str] = "results",
     *,
     jobs: int = 1,
+    threads: int | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
 ) -> EvaluationReport:
     """Run every unfinished unit, writing each as it finishes; skips units already stored.
 
-    ``jobs > 1`` runs units in that many spawned processes with one thread each; ``jobs=1`` runs
-    in this process (with this process's thread settings). A unit that raises is reported in the
-    returned report and the others go on.
+    Units run in ``jobs`` spawned worker processes with ``threads`` threads each (default 1 when
+    ``jobs > 1``); ``jobs=1`` without ``threads`` runs in this process with its thread settings.
+    A unit that raises is reported in the returned report and the others go on.
     """
     from tqdm import tqdm
 
@@ -533,7 +538,9 @@ def evaluate(
         bar.update(1)
 
     try:
-        if jobs <= 1 or len(todo) <= 1:
+        if jobs > 1 and threads is None:
+            threads = 1
+        if threads is None or not todo:
             for unit in todo:
                 done(unit, _run_and_store(unit, str(results_dir), ddir))
         else:
@@ -541,7 +548,8 @@ def evaluate(
             boards = {key: i for i, key in enumerate(dict.fromkeys((u.benchmark, u.target) for u in todo))}
             todo.sort(key=lambda u: (boards[(u.benchmark, u.target)], -u.train_size))
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_single_thread_worker) as pool:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=_limit_threads,
+                                     initargs=(threads,)) as pool:
                 futures = {pool.submit(_run_and_store, u, str(results_dir), ddir): u for u in todo}
                 try:
                     for fut in as_completed(futures):

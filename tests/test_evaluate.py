@@ -293,8 +293,8 @@ def test_cli_quick_mode_defaults(plugin, tmp_path, capsys, monkeypatch, data_dir
     # stand-ins registered under the quick names, so this checks the plumbing, not the real models
     monkeypatch.setattr(predictors, "REGISTRY", {"random": f"{plugin}:Noise", "xgb": f"{plugin}:Ridge"})
     monkeypatch.setattr("bench.evaluate.REGISTRY", predictors.REGISTRY)
-    rc = main(["evaluate", "--benchmark", BM, "--quick", "--train-sizes", "10,20", "--results-dir", str(tmp_path),
-               "--no-progress"])
+    rc = main(["evaluate", "--benchmark", BM, "--quick", "--train-sizes", "10,20", "--jobs", "1",
+               "--results-dir", str(tmp_path), "--no-progress"])
     out = capsys.readouterr()
     assert rc == 0, out.err
     rows = ResultStore(tmp_path).frame()

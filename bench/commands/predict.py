@@ -14,6 +14,7 @@ from bench.errors import UsageError
 QUICK_PREDICTORS = ("random", "params", "xgb", "gin")
 QUICK_TRAIN_SIZES = (20, 100, 500)
 QUICK_SEEDS = 3
+QUICK_JOBS = 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,11 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a hyperparameter (VALUE read as JSON, else as a string), e.g. xgb.n_estimators=300")
     p.add_argument("--train-sizes", metavar="N,N,...", help="training-pool sizes (default: 10,...,1000 that fit)")
     p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 (default 5)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (one thread each)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help=f"parallel worker processes (default 1; {QUICK_JOBS} with --quick)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="threads per worker (default: 1 with --jobs > 1; else the libraries' default, in-process)")
     p.add_argument("--results-dir", default="results", metavar="DIR", help="where result rows go (default: results)")
     p.add_argument("--quick", action="store_true",
                    help=f"a quick board: {','.join(QUICK_PREDICTORS)}; sizes {','.join(map(str, QUICK_TRAIN_SIZES))}; "
-                        f"{QUICK_SEEDS} seeds (options given explicitly win)")
+                        f"{QUICK_SEEDS} seeds; {QUICK_JOBS} jobs (options given explicitly win)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_evaluate)
 
@@ -118,13 +122,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     seeds = args.seeds if args.seeds is not None else (QUICK_SEEDS if args.quick else 5)
     if seeds < 1:
         raise UsageError(f"--seeds must be at least 1, got {seeds}")
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    jobs = args.jobs if args.jobs is not None else (min(QUICK_JOBS, os.cpu_count() or 1) if args.quick else 1)
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    if args.threads is not None and args.threads < 1:
+        raise UsageError(f"--threads must be at least 1, got {args.threads}")
     params = _settings(args.settings, specs)
     configs = [PredictorConfig.resolve(s, params.get(s)) for s in specs]
     units = plan_units(benchmarks, targets, configs, sizes, seeds, data_dir)
 
-    report = evaluate(units, args.results_dir, jobs=args.jobs, data_dir=data_dir, progress=not args.no_progress)
+    report = evaluate(units, args.results_dir, jobs=jobs, threads=args.threads, data_dir=data_dir,
+                      progress=not args.no_progress)
     wanted = {(u.benchmark, u.target, u.predictor.config_hash, u.train_size, u.seed) for u in units}
     rows = ResultStore(args.results_dir).frame()
     if not rows.empty:
