@@ -18,14 +18,13 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-from bench.search.base import SearchAlgorithm
 from bench.search.domain import SearchDomain
-from bench.search.surrogate import Surrogate
+from bench.search.surrogate import Surrogate, SurrogateSearch
 
 ACQUISITIONS = ("its", "ucb", "ei")
 
 
-class Bananas(SearchAlgorithm):
+class Bananas(SurrogateSearch):
     """Predictor-ensemble Bayesian optimization over mutation-generated candidates."""
 
     name = "bananas"
@@ -51,35 +50,7 @@ class Bananas(SearchAlgorithm):
     def setup(self, domain: SearchDomain, n_objectives: int = 1) -> None:
         super().setup(domain, n_objectives)
         self.surrogate = Surrogate(self.predictor, self.predictor_params, self.n_ensemble, self.seed)
-        self._seen = np.zeros(len(domain), dtype=bool)
-        self._rows: list[int] = []
-        self._values: list[float] = []
-        self._queue: list[int] = []
-        self._asked = 0
-
-    def _issue(self, row: int) -> np.ndarray:
-        self._seen[row] = True
-        self._asked += 1
-        return self.domain.codes[row]
-
-    def _random_unseen(self, k: int) -> np.ndarray:
-        unseen = np.flatnonzero(~self._seen)
-        return self.rng.choice(unseen, size=min(k, len(unseen)), replace=False)
-
-    def ask(self) -> np.ndarray | None:
-        if self._asked < self.n_init or len(self._rows) < 2:
-            picks = self._random_unseen(1)
-            return self._issue(int(picks[0])) if len(picks) else None
-        while self._queue:
-            row = self._queue.pop(0)
-            if not self._seen[row]:
-                return self._issue(row)
-        self._queue = [int(r) for r in self._next_batch()]
-        return self._issue(self._queue.pop(0)) if self._queue else None
-
-    def tell(self, code: np.ndarray, value: float | np.ndarray) -> None:
-        self._rows.append(int(self.domain.rows(code)[0]))
-        self._values.append(float(value))
+        self.n_random = self.n_init
 
     def candidates(self) -> np.ndarray:
         """Unevaluated neighbours of the best ``n_parents`` results (random ones when there are none)."""

@@ -18,18 +18,14 @@ are batched, which is what lets :meth:`SearchAlgorithm.simulate_seeds` run many 
 
 from __future__ import annotations
 
-import difflib
-import importlib
-import importlib.util
 import inspect
-import sys
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from bench.errors import UsageError
+from bench.plugins import load_class
 
 if TYPE_CHECKING:
     from bench.search.domain import SearchDomain
@@ -143,36 +139,7 @@ def split_spec(spec: str) -> tuple[str, str | None]:
 
 def load_algorithm_class(spec: str) -> type[SearchAlgorithm]:
     """An algorithm class from a registry name, ``package.module:Class`` or ``path/to/file.py:Class``."""
-    if spec in REGISTRY:
-        spec = REGISTRY[spec]
-    elif ":" not in spec:
-        close = difflib.get_close_matches(spec, list(REGISTRY), n=3, cutoff=0.5)
-        hint = f"did you mean {' or '.join(map(repr, close))}?" if close else f"known: {', '.join(REGISTRY)}"
-        raise UsageError(f"unknown search algorithm {spec!r}; {hint} (or give path/to/file.py:ClassName)")
-    target, _, cls_name = spec.rpartition(":")
-    try:
-        if target.endswith(".py"):
-            path = Path(target)
-            if not path.is_file():
-                raise UsageError(f"algorithm file {target!r} does not exist")
-            mod_name = f"archbench_search_{path.stem}_{abs(hash(str(path.resolve())))}"
-            mod_spec = importlib.util.spec_from_file_location(mod_name, path)
-            module = importlib.util.module_from_spec(mod_spec)  # type: ignore[arg-type]
-            sys.modules[mod_name] = module
-            mod_spec.loader.exec_module(module)  # type: ignore[union-attr]
-        else:
-            module = importlib.import_module(target)
-    except UsageError:
-        raise
-    except Exception as exc:  # a user's file that fails to import: say which and why, in one line
-        raise UsageError(f"cannot import search algorithm from {target!r}: {type(exc).__name__}: {exc}") from None
-    cls = getattr(module, cls_name, None)
-    if cls is None:
-        raise UsageError(f"{target!r} has no class {cls_name!r}")
-    missing = [m for m in ("ask", "tell") if not callable(getattr(cls, m, None))]
-    if missing or not isinstance(cls, type):
-        raise UsageError(f"{spec!r} is not a search algorithm (needs ask and tell methods)")
-    return cls
+    return load_class(spec, REGISTRY, "search algorithm", ("ask", "tell"))
 
 
 def make_algorithm(spec: str, seed: int = 0, **params: Any) -> SearchAlgorithm:

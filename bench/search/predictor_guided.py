@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from bench.search.base import SearchAlgorithm
 from bench.search.domain import SearchDomain
-from bench.search.surrogate import Surrogate
+from bench.search.surrogate import Surrogate, SurrogateSearch
 
 
-class PredictorGuidedEvolution(SearchAlgorithm):
+class PredictorGuidedEvolution(SurrogateSearch):
     """REA with predictor screening of mutation candidates."""
 
     name = "pg"
@@ -40,31 +39,7 @@ class PredictorGuidedEvolution(SearchAlgorithm):
     def setup(self, domain: SearchDomain, n_objectives: int = 1) -> None:
         super().setup(domain, n_objectives)
         self.surrogate = Surrogate(self.predictor, self.predictor_params, n_ensemble=1, seed=self.seed)
-        self._seen = np.zeros(len(domain), dtype=bool)
-        self._rows: list[int] = []
-        self._values: list[float] = []
-        self._queue: list[int] = []
-        self._asked = 0
-
-    def _issue(self, row: int) -> np.ndarray:
-        self._seen[row] = True
-        self._asked += 1
-        return self.domain.codes[row]
-
-    def ask(self) -> np.ndarray | None:
-        if self._asked < self.population_size or len(self._rows) < 2:
-            unseen = np.flatnonzero(~self._seen)
-            return self._issue(int(self.rng.choice(unseen))) if len(unseen) else None
-        while self._queue:
-            row = self._queue.pop(0)
-            if not self._seen[row]:
-                return self._issue(row)
-        self._queue = [int(r) for r in self._next_batch()]
-        return self._issue(self._queue.pop(0)) if self._queue else None
-
-    def tell(self, code: np.ndarray, value: float | np.ndarray) -> None:
-        self._rows.append(int(self.domain.rows(code)[0]))
-        self._values.append(float(value))
+        self.n_random = self.population_size
 
     def candidates(self) -> np.ndarray:
         """Up to ``n_candidates`` distinct unevaluated children of tournament winners."""
@@ -83,8 +58,7 @@ class PredictorGuidedEvolution(SearchAlgorithm):
             if len(children) >= self.n_candidates:
                 break
         if not len(children):
-            unseen = np.flatnonzero(~self._seen)
-            children = self.rng.choice(unseen, size=min(self.n_candidates, len(unseen)), replace=False)
+            children = self._random_unseen(self.n_candidates)
         return children
 
     def _next_batch(self) -> np.ndarray:

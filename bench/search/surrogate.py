@@ -8,11 +8,14 @@ gives the mean and standard deviation across members (as in BANANAS).
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 import numpy as np
 
 from bench.errors import UsageError
+from bench.search.base import SearchAlgorithm
+from bench.search.domain import SearchDomain
 from predictors import ArchBatch, Predictor, load_predictor_class
 
 
@@ -48,3 +51,49 @@ class Surrogate:
             return np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
         preds = np.stack([np.asarray(m.predict(batch), dtype=np.float64) for m in self.members])
         return preds.mean(axis=0), preds.std(axis=0)
+
+
+class SurrogateSearch(SearchAlgorithm):
+    """Shared loop of predictor-based search: random start, then batches queued by ``_next_batch``.
+
+    Subclasses set ``self.surrogate`` and ``self.n_random`` in ``setup`` (after calling this
+    ``setup``) and implement ``_next_batch``, which returns benchmark rows in the order to evaluate.
+    """
+
+    n_random: int = 10
+
+    def setup(self, domain: SearchDomain, n_objectives: int = 1) -> None:
+        super().setup(domain, n_objectives)
+        self._seen = np.zeros(len(domain), dtype=bool)
+        self._rows: list[int] = []
+        self._values: list[float] = []
+        self._queue: list[int] = []
+        self._asked = 0
+
+    def _issue(self, row: int) -> np.ndarray:
+        self._seen[row] = True
+        self._asked += 1
+        return self.domain.codes[row]
+
+    def _random_unseen(self, k: int) -> np.ndarray:
+        unseen = np.flatnonzero(~self._seen)
+        return self.rng.choice(unseen, size=min(k, len(unseen)), replace=False)
+
+    def ask(self) -> np.ndarray | None:
+        if self._asked < self.n_random or len(self._rows) < 2:
+            picks = self._random_unseen(1)
+            return self._issue(int(picks[0])) if len(picks) else None
+        while self._queue:
+            row = self._queue.pop(0)
+            if not self._seen[row]:
+                return self._issue(row)
+        self._queue = [int(r) for r in self._next_batch()]
+        return self._issue(self._queue.pop(0)) if self._queue else None
+
+    def tell(self, code: np.ndarray, value: float | np.ndarray) -> None:
+        self._rows.append(int(self.domain.rows(code)[0]))
+        self._values.append(float(value))
+
+    @abstractmethod
+    def _next_batch(self) -> np.ndarray:
+        """Rows to evaluate next, best first."""
