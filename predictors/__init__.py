@@ -10,7 +10,19 @@ from predictors.base import ArchBatch, Predictor
 __all__ = ["ArchBatch", "Predictor", "REGISTRY", "get_predictor", "load_predictor_class"]
 
 #: registry name -> "module:Class" (imported lazily so torch loads only when a GNN is used)
-REGISTRY: dict[str, str] = {}
+REGISTRY: dict[str, str] = {
+    "random": "predictors.baselines:RandomPredictor",
+    "params": "predictors.baselines:ParamsPredictor",
+    "zero_cost": "predictors.baselines:ZeroCostPredictor",
+    "xgb": "predictors.trees:XGBPredictor",
+    "rf": "predictors.trees:RandomForestPredictor",
+    "mlp": "predictors.mlp:MLPPredictor",
+    "bananas": "predictors.mlp:BananasPredictor",
+    "gp": "predictors.gp:GPPredictor",
+    "gcn": "predictors.gnn:GCNPredictor",
+    "gin": "predictors.gnn:GINPredictor",
+    "gat": "predictors.gnn:GATPredictor",
+}
 
 
 def load_predictor_class(spec: str) -> type[Predictor]:
