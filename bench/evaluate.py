@@ -45,8 +45,8 @@ import bench
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
 from bench.metrics import ALL_METRICS, RANKING_METRICS, ranking_metrics, score_predictions
+from bench.paths import data_dir as data_dir_path
 from bench.protocol import PROTOCOL_VERSION, FrozenSplits
-from bench.registry import resolve
 from predictors import REGISTRY, ArchBatch, load_predictor_class
 
 #: version of the row layout below; rows of another version are re-run, never mixed
@@ -241,7 +241,7 @@ _TEST_BATCHES_KEPT = 4
 
 
 def _benchmark(name: str, data_dir: str | None) -> tuple[bench.Benchmark, FrozenSplits]:
-    key = (name, str(resolve(name, data_dir)))
+    key = (name, str(data_dir_path(data_dir)))  # names may be joins (`a+b`), not single files
     if key not in _BENCHMARKS:
         bm = bench.load(name, data_dir, progress=False)
         _BENCHMARKS[key] = (bm, FrozenSplits(bm))
