@@ -258,8 +258,10 @@ def test_leaderboard_files_are_complete_and_deterministic(results, tmp_path):
     assert (board["n_seeds"] == 3).all() and set(board["train_size"]) == {20, 200}
     ridge = board[(board["predictor"] == "ridge") & (board["train_size"] == 200)].iloc[0]
     assert ridge["rank"] == 1 or "xgb" in REGISTRY
-    if "random" in REGISTRY:
-        assert ridge["p_vs_random"] < 0.05
+    if "random" in REGISTRY:  # 3 seeds: a paired t-test with 2 degrees of freedom, so a loose bound
+        rnd = board[(board["predictor"] == "random") & (board["train_size"] == 200)].iloc[0]
+        assert ridge["kendall_tau_mean"] > rnd["kendall_tau_mean"] + 0.2
+        assert ridge["p_vs_random"] < 0.1
     assert b.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b.png.stat().st_size > 10_000
     text = b.markdown.read_text()
     assert "| ridge |" in text and "τ on test_acc" in text and "valid_acc.png" in text
