@@ -17,11 +17,12 @@ REGISTRY: dict[str, str] = {
     "xgb": "predictors.trees:XGBPredictor",
     "rf": "predictors.trees:RandomForestPredictor",
     "mlp": "predictors.mlp:MLPPredictor",
-    "bananas": "predictors.mlp:BananasPredictor",
+    "bananas": "predictors.bananas:BananasPredictor",
     "gp": "predictors.gp:GPPredictor",
     "gcn": "predictors.gnn:GCNPredictor",
     "gin": "predictors.gnn:GINPredictor",
     "gat": "predictors.gnn:GATPredictor",
+    "ensemble": "predictors.ensemble:EnsemblePredictor",
 }
 
 

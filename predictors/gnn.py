@@ -1,9 +1,13 @@
-"""Graph neural predictors on the architecture's DAG: GCN (BRP-NAS style), GIN and GAT.
+"""Graph neural predictors on the architecture's DAG: GCN (as in BRP-NAS), GIN and GAT.
 
-The message-passing stacks are PyG's own ``GCN``/``GIN``/``GAT`` models (one ``BasicGNN`` base that
-differs only in its conv); we add what an architecture needs around them: edges in both directions
-(information flows from input to output *and* back), a global mean + sum readout over nodes, and
-an MLP head. The training set is collated once into one ``Batch`` and trained full-batch.
+The message-passing stacks are PyG's own ``GCN``/``GIN``/``GAT`` (``BasicGNN``, jumping-knowledge
+concatenation of all layers); around them sits what an architecture needs: edges in both directions
+(information flows from input to output and back), a global mean + sum readout, and an MLP head.
+Node features are the graph encoding's one-hot node types, so the same predictor serves every
+space with a ``graph`` encoding (NAS-Bench-Graph's op-on-node macro DAG, NB201's op-on-node cell).
+
+A batch is collated once into one node/edge set; minibatches are cut out of it with index
+arithmetic on tensors (no per-graph Python objects in the training loop).
 """
 
 from __future__ import annotations
@@ -13,91 +17,129 @@ from typing import Any, ClassVar
 import numpy as np
 
 from predictors.base import ArchBatch, Predictor
-from predictors.training import TargetScaler, fit_torch
+from predictors.targets import TargetTransform
+from predictors.training import predict_in_chunks, torch_session, train_regressor
 
 
-def _collate(graphs: list[Any]):  # noqa: ANN202 (torch_geometric Batch)
-    """One Batch of the graphs with reverse edges added (copies: the encoding cache is shared)."""
-    from torch_geometric.data import Batch, Data
-    from torch_geometric.utils import to_undirected
+class GraphTensors:
+    """All graphs of a batch as one node set with edges in both directions; sub-batches by graph index."""
 
-    both = [Data(x=g.x.float(), edge_index=to_undirected(g.edge_index, num_nodes=g.num_nodes)) for g in graphs]
-    return Batch.from_data_list(both)
+    def __init__(self, graphs: list[Any]) -> None:
+        from torch_geometric.data import Batch
+        from torch_geometric.utils import to_undirected
+
+        batch = Batch.from_data_list(graphs)
+        self.n_graphs = int(batch.num_graphs)
+        self.x = batch.x.float()
+        self.node_graph = batch.batch
+        self.edge_index = to_undirected(batch.edge_index, num_nodes=int(batch.num_nodes))
+
+    def select(self, index: Any) -> tuple[Any, Any, Any, int]:
+        """(x, edge_index, graph-of-node, n) of the graphs ``index``, graph ``index[j]`` numbered ``j``."""
+        import torch
+
+        keep = torch.zeros(self.n_graphs, dtype=torch.bool)
+        keep[index] = True
+        position = torch.full((self.n_graphs,), -1, dtype=torch.long)
+        position[index] = torch.arange(len(index))
+        node_keep = keep[self.node_graph]
+        renumber = torch.cumsum(node_keep, 0) - 1
+        edges = self.edge_index[:, node_keep[self.edge_index[0]]]
+        return self.x[node_keep], renumber[edges], position[self.node_graph[node_keep]], len(index)
 
 
-class _GNNPredictor(Predictor):
+def _regressor(conv: str, in_dim: int, hidden: int, layers: int, dropout: float, heads: int) -> Any:
+    import torch
+    from torch_geometric.nn import global_add_pool, global_mean_pool
+    from torch_geometric.nn.models import GAT, GCN, GIN
+
+    stack_cls = {"gcn": GCN, "gin": GIN, "gat": GAT}[conv]
+    extra = {"heads": heads} if conv == "gat" else {}
+
+    class GraphRegressor(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack = stack_cls(in_dim, hidden, layers, dropout=dropout, jk="cat", **extra)
+            self.head = torch.nn.Sequential(torch.nn.Linear(2 * hidden, hidden), torch.nn.ReLU(),
+                                            torch.nn.Linear(hidden, 1))
+
+        def forward(self, x: Any, edge_index: Any, node_graph: Any, n: int) -> Any:
+            h = self.stack(x, edge_index)
+            pooled = torch.cat([global_mean_pool(h, node_graph, n), global_add_pool(h, node_graph, n)], dim=-1)
+            return self.head(pooled).squeeze(-1)
+
+    return GraphRegressor()
+
+
+class GNNPredictor(Predictor):
+    """Shared implementation; subclasses pick the convolution (``conv``)."""
+
     encoding = "graph"
     conv: ClassVar[str] = "gin"
 
-    def __init__(self, seed: int = 0, hidden: int = 64, layers: int = 3, epochs: int = 250, lr: float = 5e-3,
-                 weight_decay: float = 1e-4, dropout: float = 0.0, rank_weight: float = 0.5,
-                 log_target: bool | str = "auto") -> None:
+    def __init__(
+        self,
+        hidden: int = 64,
+        layers: int = 3,
+        epochs: int = 60,
+        batch_size: int = 64,
+        lr: float = 2e-3,
+        weight_decay: float = 1e-4,
+        dropout: float = 0.0,
+        heads: int = 4,
+        rank_weight: float = 0.5,
+        target: str = "rank",
+        n_threads: int | None = 1,
+        seed: int = 0,
+    ) -> None:
         super().__init__(seed)
-        self.hidden, self.layers, self.epochs, self.lr = hidden, layers, epochs, lr
-        self.weight_decay, self.dropout = weight_decay, dropout
-        self.rank_weight, self.log_target = rank_weight, log_target
+        self.hidden = hidden
+        self.layers = layers
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.heads = heads
+        self.rank_weight = rank_weight
+        self.target = target
+        self.n_threads = n_threads
 
-    def _build(self, in_dim: int):  # noqa: ANN202 (torch module)
-        import torch
-        from torch_geometric.nn import global_add_pool, global_mean_pool
-        from torch_geometric.nn.models import GAT, GCN, GIN
-
-        stack_cls = {"gcn": GCN, "gin": GIN, "gat": GAT}[self.conv]
-        kwargs = {"heads": 2} if self.conv == "gat" else {}
-        stack = stack_cls(in_dim, self.hidden, self.layers, dropout=self.dropout, **kwargs)
-        head = torch.nn.Sequential(torch.nn.Linear(2 * self.hidden, self.hidden), torch.nn.ReLU(),
-                                   torch.nn.Linear(self.hidden, 1))
-
-        class Net(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.stack, self.head = stack, head
-
-            def forward(self, batch) -> torch.Tensor:  # noqa: ANN001
-                h = self.stack(batch.x, batch.edge_index)
-                pooled = torch.cat([global_mean_pool(h, batch.batch), global_add_pool(h, batch.batch)], dim=-1)
-                return self.head(pooled).squeeze(-1)
-
-        return Net()
-
-    def fit(self, archs: ArchBatch, y: np.ndarray) -> _GNNPredictor:
-        import torch
-
-        batch = _collate(archs.encode("graph"))
-        self.scaler_ = TargetScaler(self.log_target).fit(y)
-        torch.manual_seed(self.seed)
-        self.model_ = self._build(batch.x.shape[1])
-        fit_torch(self.model_, lambda: self.model_(batch), self.scaler_.transform(y), epochs=self.epochs,
-                  lr=self.lr, weight_decay=self.weight_decay, seed=self.seed, rank_weight=self.rank_weight)
+    def fit(self, archs: ArchBatch, y: np.ndarray) -> GNNPredictor:
+        self.target_ = TargetTransform(self.target).fit(y)
+        with torch_session(self.seed, self.n_threads):
+            graphs = GraphTensors(archs.encode("graph"))
+            self.model_ = _regressor(self.conv, graphs.x.shape[1], self.hidden, self.layers, self.dropout, self.heads)
+            self.loss_history_ = train_regressor(
+                self.model_, lambda index: self.model_(*graphs.select(index)), self.target_.train_z,
+                epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+                rank_weight=self.rank_weight, seed=self.seed,
+            )
         return self
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
-        import torch
-
-        graphs = archs.encode("graph")
-        out = []
-        with torch.no_grad():
-            for start in range(0, len(graphs), 4096):
-                out.append(self.model_(_collate(graphs[start:start + 4096])).numpy())
-        return self.scaler_.inverse(np.concatenate(out) if out else np.zeros(0))
+        with torch_session(self.seed, self.n_threads):
+            graphs = GraphTensors(archs.encode("graph"))
+            z = predict_in_chunks(lambda index: self.model_(*graphs.select(index)), len(archs))
+        return self.target_.inverse(z)
 
 
-class GCNPredictor(_GNNPredictor):
-    """BRP-NAS-style graph convolutional predictor."""
+class GCNPredictor(GNNPredictor):
+    """Graph convolutional predictor in the style of BRP-NAS (Dudziak et al., NeurIPS 2020)."""
 
     name = "gcn"
     conv = "gcn"
 
 
-class GINPredictor(_GNNPredictor):
-    """Graph isomorphism network predictor (sum aggregation; the most expressive of the three)."""
+class GINPredictor(GNNPredictor):
+    """Graph isomorphism network predictor (sum aggregation, the most expressive of the three)."""
 
     name = "gin"
     conv = "gin"
 
 
-class GATPredictor(_GNNPredictor):
-    """Graph attention predictor (2 heads)."""
+class GATPredictor(GNNPredictor):
+    """Graph attention predictor (``heads`` attention heads per layer)."""
 
     name = "gat"
     conv = "gat"

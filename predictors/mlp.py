@@ -1,96 +1,119 @@
-"""Multi-layer perceptrons on a flat encoding, and the ensemble the BANANAS predictor is made of."""
+"""A multilayer perceptron on flat features (one-hot, path encoding, graph features, side features).
+
+Inputs are standardised with the training set's statistics (constant columns are left at zero), so
+count-valued graph features and heavy-tailed side features sit on the scale of the one-hot bits.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from predictors.base import ArchBatch, Predictor
-from predictors.training import TargetScaler, features, fit_torch
+from predictors.features import feature_matrix
+from predictors.targets import TargetTransform
+from predictors.training import predict_in_chunks, torch_session, train_regressor
 
 
-def make_mlp(in_dim: int, hidden: int, layers: int, dropout: float = 0.0):  # noqa: ANN201 (torch module)
-    import torch.nn as nn
+class Standardizer:
+    """Column-wise ``(x - mean) / std`` fitted on training features; side features get a signed log first."""
 
-    blocks: list[nn.Module] = []
+    def fit(self, x: np.ndarray) -> Standardizer:
+        x = self._squash(x)
+        self.mean_ = x.mean(axis=0)
+        std = x.std(axis=0)
+        self.scale_ = np.where(std > 1e-12, std, 1.0)
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return ((self._squash(x) - self.mean_) / self.scale_).astype(np.float32)
+
+    @staticmethod
+    def _squash(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        return np.sign(x) * np.log1p(np.abs(x))
+
+
+def make_mlp(in_dim: int, hidden: tuple[int, ...], dropout: float) -> Any:
+    """ReLU MLP ``in_dim -> hidden... -> 1`` that returns a flat vector."""
+    import torch
+
+    layers: list[Any] = []
     width = in_dim
-    for _ in range(layers):
-        blocks += [nn.Linear(width, hidden), nn.ReLU()]
-        if dropout:
-            blocks.append(nn.Dropout(dropout))
-        width = hidden
-    blocks.append(nn.Linear(width, 1))
-    return nn.Sequential(*blocks)
+    for h in hidden:
+        layers += [torch.nn.Linear(width, h), torch.nn.ReLU()]
+        if dropout > 0:
+            layers.append(torch.nn.Dropout(dropout))
+        width = h
+    layers.append(torch.nn.Linear(width, 1))
+    layers.append(torch.nn.Flatten(0))
+    return torch.nn.Sequential(*layers)
+
+
+def fit_mlp(x: np.ndarray, z: np.ndarray, hidden: tuple[int, ...], *, epochs: int, batch_size: int, lr: float,
+            weight_decay: float, dropout: float, rank_weight: float, seed: int) -> Any:
+    """One MLP trained on standardised features ``x`` and transformed targets ``z`` (inside a torch session)."""
+    import torch
+
+    inputs = torch.from_numpy(x)
+    model = make_mlp(x.shape[1], tuple(hidden), dropout)
+    train_regressor(model, lambda index: model(inputs[index]), z, epochs=epochs, batch_size=batch_size, lr=lr,
+                    weight_decay=weight_decay, rank_weight=rank_weight, seed=seed)
+    return model
+
+
+def mlp_outputs(model: Any, x: np.ndarray) -> np.ndarray:
+    import torch
+
+    inputs = torch.from_numpy(x)
+    return predict_in_chunks(lambda index: model(inputs[index]), len(x))
 
 
 class MLPPredictor(Predictor):
-    """A ReLU MLP on one-hot (or path) features, full-batch Adam with a cosine schedule."""
+    """Feed-forward network on ``features`` (``"onehot+graf"`` by default; ``"path"`` for BANANAS' input)."""
 
     name = "mlp"
     encoding = "onehot"
 
-    def __init__(self, seed: int = 0, hidden: int = 128, layers: int = 3, epochs: int = 300, lr: float = 3e-3,
-                 weight_decay: float = 1e-4, rank_weight: float = 0.5, encoding: str = "onehot",
-                 use_extra: bool = True, log_target: bool | str = "auto") -> None:
+    def __init__(
+        self,
+        features: str = "onehot+graf",
+        hidden: tuple[int, ...] = (128, 128),
+        epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 1e-4,
+        dropout: float = 0.0,
+        rank_weight: float = 0.5,
+        target: str = "rank",
+        n_threads: int | None = 1,
+        seed: int = 0,
+    ) -> None:
         super().__init__(seed)
-        self.hidden, self.layers, self.epochs, self.lr = hidden, layers, epochs, lr
-        self.weight_decay, self.rank_weight = weight_decay, rank_weight
-        self.encoding, self.use_extra, self.log_target = encoding, use_extra, log_target
-
-    def _x(self, archs: ArchBatch):  # noqa: ANN202
-        import torch
-
-        x = features(archs, self.encoding, self.use_extra)
-        return torch.as_tensor((x - self.x_mean_) / self.x_std_, dtype=torch.float32)
+        self.features = features
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.rank_weight = rank_weight
+        self.target = target
+        self.n_threads = n_threads
 
     def fit(self, archs: ArchBatch, y: np.ndarray) -> MLPPredictor:
-        import torch
-
-        raw = features(archs, self.encoding, self.use_extra)
-        self.x_mean_, self.x_std_ = raw.mean(0), raw.std(0) + 1e-6
-        self.scaler_ = TargetScaler(self.log_target).fit(y)
-        torch.manual_seed(self.seed)
-        self.model_ = make_mlp(raw.shape[1], self.hidden, self.layers)
-        x = self._x(archs)
-        fit_torch(self.model_, lambda: self.model_(x).squeeze(-1), self.scaler_.transform(y), epochs=self.epochs,
-                  lr=self.lr, weight_decay=self.weight_decay, seed=self.seed, rank_weight=self.rank_weight)
+        x = feature_matrix(archs, self.features)
+        self.scaler_ = Standardizer().fit(x)
+        self.target_ = TargetTransform(self.target).fit(y)
+        with torch_session(self.seed, self.n_threads):
+            self.model_ = fit_mlp(self.scaler_.transform(x), self.target_.train_z, tuple(self.hidden),
+                                  epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                                  weight_decay=self.weight_decay, dropout=self.dropout,
+                                  rank_weight=self.rank_weight, seed=self.seed)
         return self
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
-        import torch
-
-        with torch.no_grad():
-            z = self.model_(self._x(archs)).squeeze(-1).numpy()
-        return self.scaler_.inverse(z)
-
-
-class BananasPredictor(Predictor):
-    """BANANAS' predictor (White et al., AAAI 2021): an ensemble of MLPs on the path encoding.
-
-    The spread across members is the uncertainty that BANANAS' acquisition functions use.
-    """
-
-    name = "bananas"
-    encoding = "path"
-
-    def __init__(self, seed: int = 0, n_members: int = 5, hidden: int = 64, layers: int = 3, epochs: int = 200,
-                 lr: float = 3e-3, weight_decay: float = 1e-4, encoding: str = "path",
-                 log_target: bool | str = "auto") -> None:
-        super().__init__(seed)
-        self.n_members, self.hidden, self.layers, self.epochs = n_members, hidden, layers, epochs
-        self.lr, self.weight_decay, self.encoding, self.log_target = lr, weight_decay, encoding, log_target
-
-    def fit(self, archs: ArchBatch, y: np.ndarray) -> BananasPredictor:
-        self.members_ = [
-            MLPPredictor(seed=self.seed * 1000 + i, hidden=self.hidden, layers=self.layers, epochs=self.epochs,
-                         lr=self.lr, weight_decay=self.weight_decay, rank_weight=0.0, encoding=self.encoding,
-                         use_extra=False, log_target=self.log_target).fit(archs, y)
-            for i in range(self.n_members)
-        ]
-        return self
-
-    def predict_with_std(self, archs: ArchBatch) -> tuple[np.ndarray, np.ndarray]:
-        preds = np.stack([m.predict(archs) for m in self.members_])
-        return preds.mean(0), preds.std(0)
-
-    def predict(self, archs: ArchBatch) -> np.ndarray:
-        return self.predict_with_std(archs)[0]
+        x = self.scaler_.transform(feature_matrix(archs, self.features))
+        with torch_session(self.seed, self.n_threads):
+            return self.target_.inverse(mlp_outputs(self.model_, x))

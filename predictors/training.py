@@ -1,70 +1,110 @@
-"""Shared training pieces: target scaling, flat features, and a full-batch torch regression loop."""
+"""Shared torch training for the neural predictors (GNNs, MLP, BANANAS).
+
+Everything runs inside :func:`torch_session`, which seeds a forked RNG (the caller's global torch
+RNG is left untouched), applies the thread count and turns on deterministic algorithms, restoring
+all three afterwards. Training is minibatch Adam with cosine learning-rate decay on the transformed
+target, with an optional pairwise logistic ranking term: rank correlation is what predictors are
+judged on, and the ranking term spends capacity on ordering close architectures correctly rather
+than on fitting outliers.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
 
-class TargetScaler:
-    """Standardize the target, after a log when ``log`` is true (or "auto": every value is positive).
-
-    Latency-like labels spread over orders of magnitude and their error is judged relatively, so a
-    log scale fits them; accuracies are unaffected in rank by the monotone transform.
-    """
-
-    def __init__(self, log: bool | str = "auto") -> None:
-        self.log = log
-
-    def fit(self, y: np.ndarray) -> TargetScaler:
-        y = np.asarray(y, dtype=np.float64)
-        self.use_log_ = bool(np.all(y > 0)) if self.log == "auto" else bool(self.log)
-        z = np.log(y) if self.use_log_ else y
-        self.mean_, self.std_ = float(z.mean()), float(z.std() or 1.0)
-        return self
-
-    def transform(self, y: np.ndarray) -> np.ndarray:
-        z = np.log(np.asarray(y, dtype=np.float64)) if self.use_log_ else np.asarray(y, dtype=np.float64)
-        return (z - self.mean_) / self.std_
-
-    def inverse(self, z: np.ndarray) -> np.ndarray:
-        v = np.asarray(z, dtype=np.float64) * self.std_ + self.mean_
-        return np.exp(v) if self.use_log_ else v
-
-
-def features(archs, encoding: str, use_extra: bool) -> np.ndarray:  # noqa: ANN001 (ArchBatch)
-    """The encoding as a float32 matrix, with the batch's side features appended when asked."""
-    x = np.asarray(archs.encode(encoding), dtype=np.float32)
-    if use_extra and archs.extra:
-        x = np.hstack([x, np.log1p(np.abs(archs.encode("extra"))) * np.sign(archs.encode("extra"))])
-    return x
-
-
-def fit_torch(model, forward, y: np.ndarray, *, epochs: int, lr: float, weight_decay: float,  # noqa: ANN001
-              seed: int, rank_weight: float = 0.0) -> None:
-    """Full-batch Adam on MSE (+ a pairwise logistic ranking term when ``rank_weight`` > 0).
-
-    ``forward()`` returns predictions for every training architecture; training sets here are at
-    most a few thousand small graphs, so full batches are both fastest and deterministic.
-    """
+@contextmanager
+def torch_session(seed: int, n_threads: int | None = None) -> Iterator[None]:
+    """Seeded, deterministic, thread-limited torch for the duration of a fit or predict."""
     import torch
 
-    torch.manual_seed(seed)
-    target = torch.as_tensor(y, dtype=torch.float32)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
-    gen = torch.Generator().manual_seed(seed)
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        if n_threads:
+            torch.set_num_threads(int(n_threads))
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+            torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+
+
+def pairwise_logistic_loss(pred: Any, target: Any) -> Any:
+    """Mean ``log(1 + exp(-s (p_i - p_j)))`` over ordered pairs with ``s = sign(y_i - y_j) != 0``."""
+    import torch
+    import torch.nn.functional as F
+
+    sign = torch.sign(target[:, None] - target[None, :])
+    diff = pred[:, None] - pred[None, :]
+    mask = sign != 0
+    if not bool(mask.any()):
+        return pred.sum() * 0.0
+    return F.softplus(-sign[mask] * diff[mask]).mean()
+
+
+def train_regressor(
+    model: Any,
+    forward: Callable[[Any], Any],
+    z: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    rank_weight: float,
+    seed: int,
+) -> list[float]:
+    """Fit ``model`` so that ``forward(index_tensor)`` predicts ``z[index]``; returns per-epoch losses.
+
+    ``forward`` builds the inputs of the selected training examples itself, so one loop serves
+    vector and graph models alike.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    target = torch.as_tensor(np.asarray(z, dtype=np.float32))
     n = len(target)
+    batch_size = max(2, min(int(batch_size), n))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, int(epochs)))
+    generator = torch.Generator().manual_seed(int(seed))
+    history = []
     model.train()
-    for _ in range(epochs):
-        opt.zero_grad()
-        pred = forward()
-        loss = torch.nn.functional.mse_loss(pred, target)
-        if rank_weight > 0 and n > 1:
-            i = torch.randint(0, n, (min(4 * n, 8192),), generator=gen)
-            j = torch.randint(0, n, (len(i),), generator=gen)
-            sign = torch.sign(target[i] - target[j])
-            loss = loss + rank_weight * torch.nn.functional.softplus(-sign * (pred[i] - pred[j])).mean()
-        loss.backward()
-        opt.step()
-        sched.step()
+    for _ in range(int(epochs)):
+        order = torch.randperm(n, generator=generator)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            index = order[start : start + batch_size]
+            if len(index) < 2 and n >= 2:  # a lone leftover example: no pairs, noisy step
+                continue
+            pred = forward(index)
+            loss = F.mse_loss(pred, target[index])
+            if rank_weight > 0:
+                loss = loss + rank_weight * pairwise_logistic_loss(pred, target[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(index)
+        scheduler.step()
+        history.append(total / n)
     model.eval()
+    return history
+
+
+def predict_in_chunks(forward: Callable[[Any], Any], n: int, chunk: int = 4096) -> np.ndarray:
+    """``forward(index)`` over ``0..n-1`` in chunks without gradients, as float64."""
+    import torch
+
+    out = []
+    with torch.no_grad():
+        for start in range(0, n, chunk):
+            out.append(forward(torch.arange(start, min(n, start + chunk))).double().numpy())
+    return np.concatenate(out) if out else np.zeros(0)

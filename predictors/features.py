@@ -1,0 +1,125 @@
+"""Feature matrices for the vector learners (trees, GP, MLP), named by short tokens joined with ``+``.
+
+* ``onehot``, ``path`` -- the space's own encodings;
+* ``graf`` -- permutation-invariant graph features in the spirit of GRAF (Kadlecová et al., ICML
+  2024), computed from the space's ``adjacency`` encoding for any space with one: per node type its
+  count, presence, count among nodes that read the input and among nodes that feed the output,
+  count per depth, counts of (parent type, child type) edges, and over all input->output paths the
+  minimum, maximum and total number of nodes of each type, the number of paths and their shortest
+  and longest length. Presence and path extremes encode facts a one-hot cannot, e.g. that one slow
+  operation anywhere decides a network's latency regime, or a GNN's receptive field (message-passing
+  layers on the longest path);
+* ``extra`` -- the batch's side features (parameters, FLOPs, zero-cost proxies).
+
+Everything is vectorised over architectures (a loop over node positions only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from predictors.base import ArchBatch
+
+FEATURE_TOKENS = ("onehot", "path", "graf", "extra")
+
+
+def parse_features(spec: str) -> tuple[str, ...]:
+    """``"onehot+graf"`` -> ``("onehot", "graf")``; unknown tokens raise ValueError."""
+    tokens = tuple(t.strip() for t in str(spec).split("+") if t.strip())
+    bad = [t for t in tokens if t not in FEATURE_TOKENS]
+    if not tokens or bad:
+        raise ValueError(f"bad feature spec {spec!r}; join tokens from {', '.join(FEATURE_TOKENS)} with '+'")
+    return tokens
+
+
+def feature_matrix(archs: ArchBatch, spec: str) -> np.ndarray:
+    """float32 ``(n, f)`` matrix of the requested feature blocks, side by side."""
+    blocks = []
+    for token in parse_features(spec):
+        if token == "graf":
+            blocks.append(graph_features(archs))
+        else:
+            blocks.append(np.asarray(archs.encode(token), dtype=np.float32))
+    return np.hstack(blocks) if len(blocks) > 1 else blocks[0]
+
+
+def node_type_count(space: object) -> int:
+    """Size of the node-type vocabulary of a space's adjacency ``ops`` (padding excluded)."""
+    types = getattr(space, "node_types", None)
+    if types is not None:
+        return len(types)
+    # spaces without the attribute: the width of the graph encoding's one-hot node features
+    probe = space.sample(1, np.random.default_rng(0))  # type: ignore[attr-defined]
+    return int(space.encode(probe, "graph")[0].x.shape[1])  # type: ignore[attr-defined]
+
+
+def graph_features(archs: ArchBatch) -> np.ndarray:
+    """The ``graf`` block for a batch (cached on the batch like its encodings)."""
+    cache = archs._cache
+    if "graf" not in cache:
+        enc = archs.encode("adjacency")
+        cache["graf"] = dag_features(enc["adjacency"], enc["ops"], node_type_count(archs.space))
+    return cache["graf"]
+
+
+def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int) -> np.ndarray:
+    """GRAF-style features of DAGs whose nodes are numbered in topological order.
+
+    ``adjacency`` is ``(n, v, v)`` with ``adjacency[:, u, w] = 1`` for an edge u -> w (u < w);
+    ``ops`` is ``(n, v)`` node types in ``0..n_types-1``; larger values mark padding slots.
+    """
+    adj = np.asarray(adjacency) > 0
+    ops = np.asarray(ops)
+    n, v, _ = adj.shape
+    if np.tril(adj.any(axis=0)).any():
+        raise ValueError("dag_features needs nodes in topological order (edges u -> w with u < w)")
+    used = ops < n_types
+    onehot = np.zeros((n, v, n_types), dtype=np.float32)
+    rows, cols = np.nonzero(used)
+    onehot[rows, cols, ops[rows, cols]] = 1.0
+
+    adj_f = adj.astype(np.float32)
+    indeg, outdeg = adj.sum(axis=1), adj.sum(axis=2)
+    source, sink = used & (indeg == 0), used & (outdeg == 0)
+    reads_source = (adj & source[:, :, None]).any(axis=1)
+    feeds_sink = (adj & sink[:, None, :]).any(axis=2)
+
+    count = onehot.sum(axis=1)
+    presence = (count > 0).astype(np.float32)
+    count_after_input = np.einsum("nv,nvt->nt", reads_source.astype(np.float32), onehot)
+    count_before_output = np.einsum("nv,nvt->nt", feeds_sink.astype(np.float32), onehot)
+    edge_types = np.einsum("nut,nuw,nws->nts", onehot, adj_f, onehot).reshape(n, -1)
+
+    # dynamic programming over the topological order: per node, over all paths from a source
+    big = np.float32(1e6)
+    depth = np.zeros((n, v), dtype=np.float32)  # longest path length from a source
+    short = np.zeros((n, v), dtype=np.float32)  # shortest path length from a source
+    n_paths = np.zeros((n, v), dtype=np.float32)
+    most = np.zeros((n, v, n_types), dtype=np.float32)  # max nodes of each type on a path
+    least = np.zeros((n, v, n_types), dtype=np.float32)
+    total = np.zeros((n, v, n_types), dtype=np.float32)  # summed over all paths
+    for w in range(v):
+        parents = adj[:, :, w]
+        has = parents.any(axis=1)
+        par3 = parents[:, :, None]
+        depth[:, w] = np.where(has, np.where(parents, depth, -big).max(axis=1) + 1, 0)
+        short[:, w] = np.where(has, np.where(parents, short, big).min(axis=1) + 1, 0)
+        n_paths[:, w] = np.where(has, (parents * n_paths).sum(axis=1), 1.0)
+        most[:, w] = np.where(has[:, None], np.where(par3, most, -big).max(axis=1), 0) + onehot[:, w]
+        least[:, w] = np.where(has[:, None], np.where(par3, least, big).min(axis=1), 0) + onehot[:, w]
+        total[:, w] = np.einsum("nu,nut->nt", parents.astype(np.float32), total) + n_paths[:, w, None] * onehot[:, w]
+    depth_onehot = np.zeros((n, v, v), dtype=np.float32)
+    depth_onehot[rows, cols, depth[rows, cols].astype(np.int64)] = 1.0
+    count_by_depth = np.einsum("nvd,nvt->ntd", depth_onehot, onehot).reshape(n, -1)
+
+    sink3 = sink[:, :, None]
+    path_most = np.where(sink3, most, -big).max(axis=1)
+    path_least = np.where(sink3, least, big).min(axis=1)
+    path_total = (sink3 * total).sum(axis=1)
+    paths = (sink * n_paths).sum(axis=1)
+    longest = np.where(sink, depth, -big).max(axis=1)
+    shortest = np.where(sink, short, big).min(axis=1)
+    scalars = np.stack([paths, longest, shortest, reads_source.sum(axis=1), feeds_sink.sum(axis=1),
+                        used.sum(axis=1)], axis=1)
+    return np.hstack([count, presence, count_after_input, count_before_output, edge_types, count_by_depth,
+                      path_most, path_least, path_total, scalars]).astype(np.float32)
