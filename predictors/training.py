@@ -6,6 +6,10 @@ all three afterwards. Training is minibatch Adam with cosine learning-rate decay
 target, with an optional pairwise logistic ranking term: rank correlation is what predictors are
 judged on, and the ranking term spends capacity on ordering close architectures correctly rather
 than on fitting outliers.
+
+The neural predictors default to one thread (``n_threads=1``): their tensors are small, and
+OpenMP threads spin-wait when the cores are shared, which can make a multi-threaded fit several
+times slower than a single-threaded one. Parallelise over fits (``archbench evaluate --jobs``).
 """
 
 from __future__ import annotations

@@ -146,6 +146,15 @@ def test_side_feature_baselines_say_what_is_missing(citeseer):
         get_predictor("params").fit(bare, y)
 
 
+def test_xgb_tunes_on_training_data_only(citeseer):
+    from predictors.trees import XGB_TUNING_GRID
+
+    tr, y, te, yt = citeseer
+    model = get_predictor("xgb", tune=True, cv_folds=2).fit(tr, y)
+    assert model.chosen_ in [dict(g) for g in XGB_TUNING_GRID] and len(model.cv_scores_) == len(XGB_TUNING_GRID)
+    assert max(model.cv_scores_) > 0.3 and tau(model.predict(te), yt) > 0.4
+
+
 def test_latency_predictions_land_within_ten_percent(data_dir):
     tr, y, te, yt = slice_of("nasbench-graph/cs", "latency", n_train=500)
     pred = get_predictor("xgb", seed=0).fit(tr, y).predict(te)
