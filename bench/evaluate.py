@@ -64,14 +64,16 @@ def side_feature_metrics(bm: bench.Benchmark, target: str) -> list[str]:
     """Metrics that are legitimate predictor inputs for ``target``: known before training.
 
     A label's ``extra["known_before_training"]`` decides where present; otherwise parameter counts,
-    FLOPs and ``zc_*`` zero-cost proxies qualify. The target and accuracy labels never do.
+    FLOPs and ``zc_*`` zero-cost proxy scores qualify. The target and accuracy labels never do, nor
+    do the proxies' compute times (``zc_*_time``): they measure the machine that ran the proxy, not
+    the architecture.
     """
     out = []
     for m in bm.metrics:
         info = bm.metric_info(m)
         known = info.extra.get("known_before_training")
         if known is None:
-            known = m in SIDE_FEATURE_METRICS or m.startswith("zc_")
+            known = m in SIDE_FEATURE_METRICS or (m.startswith("zc_") and not m.endswith("_time"))
         if known and m != target and "acc" not in m and bm.labels(m).ndim == 1:
             out.append(m)
     return sorted(out)

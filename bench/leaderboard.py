@@ -9,6 +9,7 @@ fixed order, so building twice from the same results gives the same files.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,7 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
                 line["test_metric"] = g["test_metric"].dropna().iloc[0]
                 for c in twins:
                     line[f"{c}_mean"], line[f"{c}_ci95"] = mean_ci95(g[c].to_numpy(float))
+            line["params"] = json.dumps(g["params"].iloc[0], sort_keys=True, default=str)
             line["n_train_mean"] = float(g["n_train"].mean())
             line["n_test"] = int(g["n_test"].iloc[0])
             line["test_hash"] = ",".join(sorted(set(g["test_hash"])))
@@ -89,9 +91,23 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
 
 # -- rendering ----------------------------------------------------------------------------------------
 def _labels(board: pd.DataFrame) -> pd.Series:
-    """Display name per line: the predictor, plus its config hash where a board holds several configs."""
-    configs = board.groupby("predictor")["config_hash"].transform("nunique")
-    return board["predictor"].where(configs == 1, board["predictor"] + "@" + board["config_hash"].str[:6])
+    """Display name per line: the predictor, plus the hyperparameters that tell its configs apart
+    where a board holds several (``zero_cost[proxy=synflow]``); the config hash if params are absent."""
+    labels = board["predictor"].copy()
+    for predictor, g in board.groupby("predictor"):
+        if g["config_hash"].nunique() == 1:
+            continue
+        params = {h: json.loads(p) for h, p in zip(g["config_hash"], g.get("params", [None] * len(g)), strict=True)
+                  if isinstance(p, str)}
+        keys = sorted({k for p in params.values() for k in p})
+        differ = [k for k in keys if len({json.dumps(p.get(k), sort_keys=True) for p in params.values()}) > 1]
+        for i, h in zip(g.index, g["config_hash"], strict=True):
+            if h in params and differ:
+                shown = ",".join(f"{k}={params[h].get(k)}" for k in differ)
+                labels[i] = f"{predictor}[{shown}]"
+            else:
+                labels[i] = f"{predictor}@{h[:6]}"
+    return labels
 
 
 def _fmt(value: float, digits: int = 3) -> str:

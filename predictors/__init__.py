@@ -16,6 +16,7 @@ REGISTRY: dict[str, str] = {
     "zero_cost": "predictors.baselines:ZeroCostPredictor",
     "xgb": "predictors.trees:XGBPredictor",
     "rf": "predictors.trees:RandomForestPredictor",
+    "linear": "predictors.linear:LinearPredictor",
     "mlp": "predictors.mlp:MLPPredictor",
     "bananas": "predictors.bananas:BananasPredictor",
     "gp": "predictors.gp:GPPredictor",

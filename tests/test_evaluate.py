@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -286,6 +287,20 @@ def test_cli_evaluate_and_leaderboard_build(plugin, tmp_path, capsys, data_dir):
     assert main(["leaderboard", "build", "--results-dir", str(res), "--out", str(lb)]) == 0
     out = capsys.readouterr()
     assert "## All metrics at n = 30" in out.out and (lb / "nasbench-graph" / "cora" / "latency.png").is_file()
+
+
+def test_board_names_configs_of_one_predictor_by_the_params_that_differ(plugin, tmp_path, capsys, data_dir):
+    res, lb = tmp_path / "res", tmp_path / "lb"
+    for alpha in ("0.5", "50"):
+        assert main(["evaluate", "--benchmark", BM, "--target", "valid_acc", "--predictor", f"{plugin}:Ridge",
+                     "--set", f"{plugin}:Ridge.alpha={alpha}", "--train-sizes", "20", "--seeds", "2",
+                     "--results-dir", str(res), "--no-progress"]) == 0
+    assert main(["leaderboard", "build", "--results-dir", str(res), "--out", str(lb)]) == 0
+    capsys.readouterr()
+    text = (lb / "nasbench-graph" / "cora" / "valid_acc.md").read_text()
+    assert "| ridge[alpha=0.5] |" in text and "| ridge[alpha=50] |" in text
+    board = pd.read_csv(lb / "nasbench-graph" / "cora" / "valid_acc.csv")
+    assert sorted(json.loads(p)["alpha"] for p in board["params"]) == [0.5, 50]
 
 
 def test_cli_quick_mode_defaults(plugin, tmp_path, capsys, monkeypatch, data_dir):

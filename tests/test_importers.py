@@ -223,6 +223,28 @@ def test_naslib_nb201_joins_the_200_epoch_table(imported):
     assert rho > 0.99
 
 
+def test_zero_cost_scores_are_predictor_features_but_their_compute_times_are_not(imported):
+    from bench.evaluate import side_feature_metrics
+
+    b = bench.load("naslib-zc/nb201-cifar10", imported)
+    features = side_feature_metrics(b, "val_acc")
+    assert {"zc_synflow", "zc_nwot", "params", "flops"} <= set(features)
+    assert "val_acc" not in features and not [m for m in features if m.endswith("_time")]
+    assert "zc_synflow_time" in b.metrics  # stored, just not a feature
+
+
+def test_additive_latency_model_fits_nb201_gpu_latency(imported):
+    from bench.protocol import FrozenSplits
+    from predictors import ArchBatch, get_predictor
+
+    b = bench.load("nb201-latency/help", imported)
+    splits = FrozenSplits(b)
+    tr, te = splits.train_ids(200, 0), splits.test_ids
+    y, yt = b.query(tr, "latency_titan_rtx_256"), b.query(te, "latency_titan_rtx_256")
+    pred = get_predictor("linear").fit(ArchBatch.from_benchmark(b, tr), y).predict(ArchBatch.from_benchmark(b, te))
+    assert np.mean(np.abs(pred - yt) <= 0.1 * yt) > 0.95  # per-op costs add up on a GPU at batch 256
+
+
 def test_naslib_nb101_merges_specs_of_one_cell(imported, shared_data):
     table = _naslib(shared_data, "nb101")["nasbench101"]["cifar10"]
     b = bench.load("naslib-zc/nb101-cifar10", imported)

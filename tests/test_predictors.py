@@ -161,6 +161,15 @@ def test_latency_predictions_land_within_ten_percent(data_dir):
     assert np.mean(np.abs(pred - yt) <= 0.1 * yt) > 0.85
 
 
+def test_additive_model_learns_latency_but_not_accuracy_interactions(citeseer, data_dir):
+    tr, y, te, yt = slice_of("nasbench-graph/cora", "latency", n_train=500)
+    pred = get_predictor("linear").fit(tr, y).predict(te)
+    assert np.mean(np.abs(pred - yt) <= 0.1 * yt) > 0.75
+    tr, y, te, yt = citeseer  # accuracy is far from additive in the ops: it ranks, but weakly
+    linear = tau(get_predictor("linear").fit(tr, y).predict(te), yt)
+    assert 0.1 < linear < tau(get_predictor("xgb").fit(tr, y).predict(te), yt)
+
+
 @pytest.mark.parametrize("name", ["gcn", "gin", "gat", "gp", "xgb"])
 def test_graph_and_feature_predictors_work_on_nb201(name, nb201):
     tr, y, te, yt = nb201

@@ -160,6 +160,7 @@ class NB201Space(SearchSpace):
     code_length = N_EDGES
     ops = OPS
     edges = EDGES
+    node_types = NODE_TYPES
 
     # ---- parsing and conversions -------------------------------------------------------------
     def parse(self, text: str) -> np.ndarray:
