@@ -58,8 +58,41 @@ def graph_features(archs: ArchBatch) -> np.ndarray:
     cache = archs._cache
     if "graf" not in cache:
         enc = archs.encode("adjacency")
-        cache["graf"] = dag_features(enc["adjacency"], enc["ops"], node_type_count(archs.space))
+        n_types = node_type_count(archs.space)
+        adjacency, ops = enc["adjacency"], enc["ops"]
+        inert = [archs.space.node_types.index(t) for t in getattr(archs.space, "inert_ops", ())]  # type: ignore[attr-defined]
+        if inert:
+            adjacency, ops = prune_inert(adjacency, ops, inert, n_types)
+        cache["graf"] = dag_features(adjacency, ops, n_types)
     return cache["graf"]
+
+
+def prune_inert(
+    adjacency: np.ndarray, ops: np.ndarray, inert: list[int], n_types: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The DAGs without nodes of ``inert`` types (ops that output zeros, like NB201's ``none``) and
+    without every node that is then cut off from the input or from the output.
+
+    As in GRAF, path features then describe only the paths that carry signal; a node left with no
+    input-to-output path at all is marked as padding (``n_types``). Sources and sinks are those of
+    the unpruned graph.
+    """
+    adj = np.asarray(adjacency) > 0
+    ops = np.asarray(ops).copy()
+    used = ops < n_types
+    source = used & ~adj.any(axis=1)
+    sink = used & ~adj.any(axis=2)
+    live = used & ~np.isin(ops, inert)
+    adj = adj & live[:, :, None] & live[:, None, :]
+    v = adj.shape[1]
+    reached, reaches = source & live, sink & live
+    for w in range(v):  # topological order: forward from the sources, then backward from the sinks
+        reached[:, w] |= (adj[:, :, w] & reached).any(axis=1)
+    for u in range(v - 1, -1, -1):
+        reaches[:, u] |= (adj[:, u, :] & reaches).any(axis=1)
+    alive = reached & reaches
+    ops[used & ~alive] = n_types
+    return (adj & alive[:, :, None] & alive[:, None, :]).astype(np.float32), ops
 
 
 def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int) -> np.ndarray:

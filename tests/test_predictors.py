@@ -215,6 +215,23 @@ def test_dag_features_of_a_hand_made_graph():
     assert f[-6:].tolist() == [2, 3, 2, 2, 2, 5]  # paths, longest/shortest (edges), read input, feed output, nodes
 
 
+def test_graph_features_ignore_nb201_ops_that_carry_no_signal():
+    from bench.spaces import get_space
+    from predictors.features import graph_features
+
+    space = get_space("nb201")
+    cells = ["|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|",  # one chain
+             "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|",  # cut off: the conv is dead
+             "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"]
+    codes = np.stack([space.parse(c) for c in cells])
+    f = graph_features(ArchBatch(space, codes, np.arange(3)))
+    paths, longest, nodes = f[:, -6], f[:, -5], f[:, -1]
+    assert paths.tolist() == [1, 0, 4] and nodes.tolist() == [5, 0, 8]
+    assert longest[0] == 4 and longest[2] == 4  # input -> 3 op nodes -> output
+    conv3 = space.node_types.index("nor_conv_3x3")
+    assert f[0, conv3] == 1 and f[1, conv3] == 0 and f[2, conv3] == 6  # count block: only live nodes
+
+
 def test_feature_matrix_is_consistent_between_batches(citeseer):
     tr, _, te, _ = citeseer
     a = feature_matrix(tr, "onehot+graf+extra")

@@ -161,6 +161,8 @@ class NB201Space(SearchSpace):
     ops = OPS
     edges = EDGES
     node_types = NODE_TYPES
+    #: ops whose output is all zeros: they carry no signal (graph features prune them)
+    inert_ops: tuple[str, ...] = ("none",)
 
     # ---- parsing and conversions -------------------------------------------------------------
     def parse(self, text: str) -> np.ndarray:
