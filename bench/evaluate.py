@@ -18,6 +18,7 @@ at most the units in flight. Every number in a row can be recomputed from its ``
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import inspect
 import io
@@ -28,6 +29,7 @@ import os
 import platform
 import random
 import re
+import subprocess
 import sys
 import time
 from collections import OrderedDict
@@ -267,8 +269,26 @@ def _test_batch(
     return _TEST_BATCHES[key]
 
 
+@functools.cache
+def code_revision() -> str | None:
+    """The git commit of the ArchBench code that ran (``+dirty`` if ``bench/`` or ``predictors/``
+    differ from it), or None outside a git checkout: config hashes cover hyperparameters, and this
+    says which code they ran with."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "bench", "predictors"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty else "")
+
+
 def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
+    out: dict[str, str | None] = {"python": platform.python_version(), "archbench_git": code_revision()}
     for pkg in VERSIONED_PACKAGES:
         try:
             out[pkg] = metadata.version(pkg)

@@ -79,6 +79,8 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
             line["target_description"] = g["target_description"].iloc[0]
             line["higher_is_better"] = bool(g["higher_is_better"].iloc[0])
             line["archbench_version"] = ",".join(sorted({str(v.get("archbench")) for v in g["versions"]}))
+            revisions = {str(v.get("archbench_git") or "unrecorded") for v in g["versions"]}
+            line["code_revision"] = ",".join(sorted(revisions))
             out.append(line)
     board = pd.DataFrame(out)
     board["rank"] = (board.sort_values(["kendall_tau_mean", "predictor", "config_hash"], ascending=[False, True, True])
@@ -245,19 +247,29 @@ def index_markdown(out_dir: str | os.PathLike[str]) -> str:
     """The index of every board CSV under ``out_dir`` (so boards built separately all appear)."""
     out_dir = Path(out_dir)
     rows = []
+    revisions: set[str] = set()
     for csv in sorted(out_dir.rglob("*.csv")):
         s = pd.read_csv(csv)
         if s.empty or not {"benchmark", "target", "rank", "kendall_tau_mean"} <= set(s.columns):
             continue
-        top = s[s["train_size"] == s["train_size"].max()].sort_values("rank").iloc[0]
+        s = s.assign(label=_labels(s))
+        largest = s[s["train_size"] == s["train_size"].max()]
+        top = largest.sort_values("rank").iloc[0]
+        within = "–"
+        if not bool(top["higher_is_better"]) and "within_10pct_mean" in s.columns:
+            best = largest.sort_values(["within_10pct_mean", "label"], ascending=[False, True]).iloc[0]
+            within = f"{best['label']} ({_fmt(best['within_10pct_mean'])})"
+        revisions |= set(",".join(s.get("code_revision", pd.Series(["unrecorded"])).astype(str)).split(","))
         rel = csv.with_suffix(".md").relative_to(out_dir).as_posix()
-        rows.append([f"[{top['benchmark']}]({rel})", f"`{top['target']}`", str(s["predictor"].nunique()),
+        rows.append([f"[{top['benchmark']}]({rel})", f"`{top['target']}`", str(s["label"].nunique()),
                      ",".join(map(str, sorted(s["train_size"].unique()))), str(int(s["n_seeds"].max())),
-                     f"{top['predictor']} (n={int(top['train_size'])}, τ={_fmt(top['kendall_tau_mean'])})"])
+                     f"{top['label']} (n={int(top['train_size'])}, τ={_fmt(top['kendall_tau_mean'])})", within])
     return ("# ArchBench predictor leaderboards\n\nBuilt by `archbench leaderboard build` from stored results; "
-            "protocol: `datasets/PROTOCOL.md`. Each board has a CSV (every metric, mean and 95 % CI over seeds), "
-            "a Markdown table and a plot.\n\n"
-            + _table(["benchmark", "target", "predictors", "training sizes", "seeds", "best at largest size"], rows)
+            "protocol: `datasets/PROTOCOL.md`. Each board has a CSV (every metric, mean and 95 % CI over seeds, "
+            "the split hashes and the code revision of its rows), a Markdown table and a plot. "
+            f"Code revision(s) of these rows: {', '.join(f'`{r}`' for r in sorted(revisions))}.\n\n"
+            + _table(["benchmark", "target", "predictors", "training sizes", "seeds", "best τ at largest size",
+                      "best within ±10 % at largest size"], rows)
             + "\n")
 
 

@@ -21,6 +21,7 @@ from bench.errors import UsageError
 from bench.evaluate import (
     PredictorConfig,
     ResultStore,
+    code_revision,
     evaluate,
     paired_test_metric,
     plan_units,
@@ -179,6 +180,7 @@ def test_rows_follow_the_protocol_and_recompute_exactly(results, cora):
             assert (math.isnan(value) and math.isnan(row[metric])) or value == row[metric], metric
         assert row["n_train"] == row["train_size"] and row["n_test"] == 5000
         assert row["versions"]["numpy"] == np.__version__ and row["fit_seconds"] >= 0
+        assert row["versions"]["archbench_git"] == code_revision()  # which code ran, beside the config hash
     by = rows.groupby(["predictor", "train_size"])["kendall_tau"].mean()
     base = "random" if "random" in REGISTRY else "noise"
     assert by[("ridge", 200)] > by[(base, 200)] + 0.2  # the harness reports learning where there is some
@@ -287,6 +289,10 @@ def test_cli_evaluate_and_leaderboard_build(plugin, tmp_path, capsys, data_dir):
     assert main(["leaderboard", "build", "--results-dir", str(res), "--out", str(lb)]) == 0
     out = capsys.readouterr()
     assert "## All metrics at n = 30" in out.out and (lb / "nasbench-graph" / "cora" / "latency.png").is_file()
+    board = pd.read_csv(lb / "nasbench-graph" / "cora" / "latency.csv")
+    best = board[board["train_size"] == 30].sort_values("within_10pct_mean").iloc[-1]
+    index = (lb / "README.md").read_text()  # latency boards: the best fraction within +-10 % is indexed too
+    assert f"| {best['predictor']} ({best['within_10pct_mean']:.3f}) |" in index
 
 
 def test_board_names_configs_of_one_predictor_by_the_params_that_differ(plugin, tmp_path, capsys, data_dir):
