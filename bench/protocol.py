@@ -120,6 +120,17 @@ class FrozenSplits:
     def train_ids(self, size: int, seed: int) -> np.ndarray:
         return self.train_order(seed)[: self.check_train_size(size)]
 
+    def dev_ids(self, seed: int, size: int | None = None) -> np.ndarray:
+        """A development set for choosing hyperparameters and defaults: the *last* ``size`` ids of the
+        seed's draw order (default min(5000, 25 % of the non-test pool)), so it is disjoint from the
+        test set and from every training pool of up to ``max_train_size - size`` ids. Boards never
+        score it; tuning scripts score it instead of the test set."""
+        order = self.train_order(seed)
+        size = min(MAX_TEST_SIZE, int(round(TEST_FRACTION * len(order)))) if size is None else int(size)
+        if not 0 < size < len(order):
+            raise UsageError(f"development-set size must be in 1..{len(order) - 1}, got {size}")
+        return np.sort(order[-size:])
+
     def split(self, size: int, seed: int) -> Split:
         return Split(self.benchmark, int(seed), self.train_ids(size, seed), self.test_ids)
 

@@ -74,6 +74,17 @@ def test_train_pools_are_disjoint_from_test_and_nested(cora):
     assert np.array_equal(np.sort(np.concatenate([order, s.test_ids])), cora.ids)  # a partition of the pool
 
 
+def test_development_set_is_disjoint_from_test_and_training_pools(cora):
+    splits = FrozenSplits(cora)
+    dev = splits.dev_ids(0)
+    assert len(dev) == 5000 and len(np.unique(dev)) == 5000
+    assert not np.isin(dev, splits.test_ids).any()
+    assert not np.isin(dev, splits.train_ids(splits.max_train_size - 5000, 0)).any()
+    assert np.array_equal(dev, FrozenSplits(cora).dev_ids(0)) and not np.array_equal(dev, splits.dev_ids(1))
+    with pytest.raises(UsageError, match="development-set size"):
+        splits.dev_ids(0, splits.max_train_size)
+
+
 def test_too_large_or_empty_training_sizes_are_usage_errors(cora):
     s = FrozenSplits(cora)
     with pytest.raises(UsageError, match="exceeds the 21206 architectures"):
