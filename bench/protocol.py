@@ -75,8 +75,13 @@ class FrozenSplits:
         self.benchmark = str(bm.name)
         ids = np.asarray(bm.ids, dtype=np.int64)
         iso = bm.iso_class
-        # one representative per isomorphism class (its own representative id), ascending
-        self.pool = np.sort(ids[ids == np.asarray(iso)] if iso is not None else ids)
+        if iso is None:
+            self.pool = np.sort(ids)
+        else:  # one cell per isomorphism class present: its smallest id (the class id in a full table)
+            iso = np.asarray(iso, dtype=np.int64)
+            order = np.lexsort((ids, iso))
+            first = np.r_[True, iso[order][1:] != iso[order][:-1]]
+            self.pool = np.sort(ids[order][first])
         self.uses_iso_classes = iso is not None
 
     @cached_property

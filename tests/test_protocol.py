@@ -119,6 +119,10 @@ def test_iso_logic_on_a_hand_made_space():
     with pytest.raises(UsageError, match="exceeds"):
         s.train_ids(s.max_train_size + 1, 0)
     assert s.standard_train_sizes() == []
+    # a subset without some class representatives keeps one cell per class present: its smallest id
+    subset = np.array([1, 2, 4, 9, 10, 11, 13, 20], dtype=np.int64)
+    sub = FrozenSplits(SimpleNamespace(name="toy/iso-subset", ids=subset[::-1], iso_class=(subset - subset % 4)[::-1]))
+    np.testing.assert_array_equal(sub.pool, [1, 4, 9, 13, 20])
 
 
 def test_hashes_cover_order_and_boundaries():
