@@ -267,7 +267,9 @@ def index_markdown(out_dir: str | os.PathLike[str]) -> str:
     return ("# ArchBench predictor leaderboards\n\nBuilt by `archbench leaderboard build` from stored results; "
             "protocol: `datasets/PROTOCOL.md`. Each board has a CSV (every metric, mean and 95 % CI over seeds, "
             "the split hashes and the code revision of its rows), a Markdown table and a plot. "
-            f"Code revision(s) of these rows: {', '.join(f'`{r}`' for r in sorted(revisions))}.\n\n"
+            f"Code revision(s) of these rows: {', '.join(f'`{r}`' for r in sorted(revisions))}."
+            + (" How they were computed: [PROVENANCE.md](PROVENANCE.md)." if (out_dir / "PROVENANCE.md").is_file()
+               else "") + "\n\n"
             + _table(["benchmark", "target", "predictors", "training sizes", "seeds", "best τ at largest size",
                       "best within ±10 % at largest size"], rows)
             + "\n")
