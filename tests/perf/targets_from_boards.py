@@ -29,7 +29,7 @@ def report(name: str, line: pd.Series | None, column: str, goal: float) -> tuple
     if line is None:
         return f"{name:52s} missing (no board line at this size)", False
     value, ci = float(line[column]), float(line[column.replace("_mean", "_ci95")])
-    verdict = "met" if value >= goal else f"short by {goal - value:.3f}"
+    verdict = "met" if value >= goal else f"short by {goal - value:.4f}"
     label = line["predictor"]
     return f"{name:52s} {label:10s} {value:.3f} ± {ci:.3f}  target {goal:.3f}: {verdict}", value >= goal
 
