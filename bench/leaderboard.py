@@ -259,7 +259,8 @@ def index_markdown(out_dir: str | os.PathLike[str]) -> str:
         if not bool(top["higher_is_better"]) and "within_10pct_mean" in s.columns:
             best = largest.sort_values(["within_10pct_mean", "label"], ascending=[False, True]).iloc[0]
             within = f"{best['label']} ({_fmt(best['within_10pct_mean'])})"
-        revisions |= set(",".join(s.get("code_revision", pd.Series(["unrecorded"])).astype(str)).split(","))
+        for cell in s["code_revision"].astype(str) if "code_revision" in s.columns else ["unrecorded"]:
+            revisions.update(cell.split(","))
         rel = csv.with_suffix(".md").relative_to(out_dir).as_posix()
         rows.append([f"[{top['benchmark']}]({rel})", f"`{top['target']}`", str(s["label"].nunique()),
                      ",".join(map(str, sorted(s["train_size"].unique()))), str(int(s["n_seeds"].max())),

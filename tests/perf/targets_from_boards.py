@@ -13,10 +13,7 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
-
-#: Kendall tau of a plain one-hot XGBoost on nasbench-graph valid_acc at n=1000 (the predictor issue)
-REFERENCE_TAU = {"cora": 0.455, "citeseer": 0.631, "pubmed": 0.426, "cs": 0.670, "physics": 0.585,
-                 "photo": 0.666, "computers": 0.554, "arxiv": 0.687}
+from perf_predictors import CORA_TAU, REFERENCE_TAU, TAU_MARGIN, WITHIN10_TARGET
 
 
 def best(board: pd.DataFrame, size: int, column: str) -> pd.Series | None:
@@ -47,7 +44,7 @@ def main() -> None:
     print("predictor issue: nasbench-graph valid_acc Kendall tau at n=1000 >= one-hot XGBoost + 0.08 (cora >= 0.60)")
     for ds, ref in REFERENCE_TAU.items():
         board = load(f"nasbench-graph/{ds}", "valid_acc")
-        goal = max(ref + 0.08, 0.60) if ds == "cora" else ref + 0.08
+        goal = max(ref + TAU_MARGIN, CORA_TAU) if ds == "cora" else ref + TAU_MARGIN
         lines.append(report(f"  nasbench-graph/{ds} valid_acc tau n=1000", None if board is None
                             else best(board, 1000, "kendall_tau_mean"), "kendall_tau_mean", goal))
         print(lines[-1][0])
@@ -55,7 +52,7 @@ def main() -> None:
     for ds in [*REFERENCE_TAU, "proteins"]:
         board = load(f"nasbench-graph/{ds}", "latency")
         lines.append(report(f"  nasbench-graph/{ds} latency within ±10 % n=1000", None if board is None
-                            else best(board, 1000, "within_10pct_mean"), "within_10pct_mean", 0.90))
+                            else best(board, 1000, "within_10pct_mean"), "within_10pct_mean", WITHIN10_TARGET))
         print(lines[-1][0])
     print("import issue: nb201/cifar10-valid valid_acc Kendall tau >= 0.80 at n=100, >= 0.88 at n=1000")
     board = load("nb201/cifar10-valid", "valid_acc")
