@@ -57,14 +57,23 @@ def graph_features(archs: ArchBatch) -> np.ndarray:
     """The ``graf`` block for a batch (cached on the batch like its encodings)."""
     cache = archs._cache
     if "graf" not in cache:
+        adjacency, ops = signal_dag(archs)
+        cache["graf"] = dag_features(adjacency, ops, node_type_count(archs.space))
+    return cache["graf"]
+
+
+def signal_dag(archs: ArchBatch) -> tuple[np.ndarray, np.ndarray]:
+    """The batch's ``adjacency`` DAGs with :func:`prune_inert` applied for the space's ``inert_ops``
+    (unchanged where it declares none); cached on the batch. GRAF features and the GNNs read it."""
+    cache = archs._cache
+    if "signal_dag" not in cache:
         enc = archs.encode("adjacency")
-        n_types = node_type_count(archs.space)
-        adjacency, ops = enc["adjacency"], enc["ops"]
+        adjacency, ops = enc["adjacency"], np.asarray(enc["ops"])
         inert = [archs.space.node_types.index(t) for t in getattr(archs.space, "inert_ops", ())]  # type: ignore[attr-defined]
         if inert:
-            adjacency, ops = prune_inert(adjacency, ops, inert, n_types)
-        cache["graf"] = dag_features(adjacency, ops, n_types)
-    return cache["graf"]
+            adjacency, ops = prune_inert(adjacency, ops, inert, node_type_count(archs.space))
+        cache["signal_dag"] = (adjacency, ops)
+    return cache["signal_dag"]
 
 
 def prune_inert(

@@ -3,8 +3,11 @@
 The message-passing stacks are PyG's own ``GCN``/``GIN``/``GAT`` (``BasicGNN``, jumping-knowledge
 concatenation of all layers); around them sits what an architecture needs: edges in both directions
 (information flows from input to output and back), a global mean + sum readout, and an MLP head.
-Node features are the graph encoding's one-hot node types, so the same predictor serves every
-space with a ``graph`` encoding (NAS-Bench-Graph's op-on-node macro DAG, NB201's op-on-node cell).
+Node features are one-hot node types of the space's op-on-node DAG (``adjacency`` encoding, the graph
+the ``graph`` encoding holds as PyG ``Data``), so the same predictor serves every space
+(NAS-Bench-Graph's macro DAG, NB201's cell, the generic spaces). Operations that output zeros and
+the nodes they cut off are pruned first, as for the GRAF features: on NB201 (development split,
+3 seeds, n=1000) that raised GIN's Kendall tau from 0.834 to 0.849.
 
 A batch is collated once into one node/edge set; minibatches are cut out of it with index
 arithmetic on tensors (no per-graph Python objects in the training loop).
@@ -17,22 +20,38 @@ from typing import Any, ClassVar
 import numpy as np
 
 from predictors.base import ArchBatch, Predictor
+from predictors.features import node_type_count, signal_dag
 from predictors.targets import TargetTransform
 from predictors.training import predict_in_chunks, torch_session, train_regressor
 
 
 class GraphTensors:
-    """All graphs of a batch as one node set with edges in both directions; sub-batches by graph index."""
+    """All DAGs of a batch as one node set with edges in both directions; sub-batches by graph index.
 
-    def __init__(self, graphs: list[Any]) -> None:
-        from torch_geometric.data import Batch
+    Built in one vectorised pass from the space's ``adjacency`` encoding (the DAG its ``graph``
+    encoding holds as PyG ``Data``), with operations that output zeros (NB201's ``none``) and the
+    nodes they cut off removed, as for the GRAF features (:func:`~predictors.features.signal_dag`):
+    message passing then runs only along paths that carry signal. The input and output nodes stay.
+    """
+
+    def __init__(self, archs: ArchBatch) -> None:
+        import torch
         from torch_geometric.utils import to_undirected
 
-        batch = Batch.from_data_list(graphs)
-        self.n_graphs = int(batch.num_graphs)
-        self.x = batch.x.float()
-        self.node_graph = batch.batch
-        self.edge_index = to_undirected(batch.edge_index, num_nodes=int(batch.num_nodes))
+        n_types = node_type_count(archs.space)
+        raw = archs.encode("adjacency")
+        raw_adj, raw_ops = np.asarray(raw["adjacency"]) > 0, np.asarray(raw["ops"])
+        adjacency, ops = signal_dag(archs)
+        ends = (raw_ops < n_types) & ~(raw_adj.any(axis=1) & raw_adj.any(axis=2))
+        ops = np.where(ends, raw_ops, ops)
+        keep = ops < n_types
+        number = np.cumsum(keep.ravel()).reshape(keep.shape) - 1
+        g, u, w = np.nonzero((np.asarray(adjacency) > 0) & keep[:, :, None] & keep[:, None, :])
+        self.n_graphs = len(ops)
+        self.x = torch.from_numpy(np.eye(n_types, dtype=np.float32)[ops[keep]])
+        self.node_graph = torch.from_numpy(np.nonzero(keep)[0])
+        edges = torch.from_numpy(np.stack([number[g, u], number[g, w]]).astype(np.int64))
+        self.edge_index = to_undirected(edges, num_nodes=len(self.x))
 
     def select(self, index: Any) -> tuple[Any, Any, Any, int]:
         """(x, edge_index, graph-of-node, n) of the graphs ``index``, graph ``index[j]`` numbered ``j``."""
@@ -74,7 +93,7 @@ def _regressor(conv: str, in_dim: int, hidden: int, layers: int, dropout: float,
 class GNNPredictor(Predictor):
     """Shared implementation; subclasses pick the convolution (``conv``)."""
 
-    encoding = "graph"
+    encoding = "adjacency"
     conv: ClassVar[str] = "gin"
 
     def __init__(
@@ -108,7 +127,7 @@ class GNNPredictor(Predictor):
     def fit(self, archs: ArchBatch, y: np.ndarray) -> GNNPredictor:
         self.target_ = TargetTransform(self.target).fit(y)
         with torch_session(self.seed, self.n_threads):
-            graphs = GraphTensors(archs.encode("graph"))
+            graphs = GraphTensors(archs)
             self.model_ = _regressor(self.conv, graphs.x.shape[1], self.hidden, self.layers, self.dropout, self.heads)
             self.loss_history_ = train_regressor(
                 self.model_, lambda index: self.model_(*graphs.select(index)), self.target_.train_z,
@@ -119,7 +138,7 @@ class GNNPredictor(Predictor):
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
         with torch_session(self.seed, self.n_threads):
-            graphs = GraphTensors(archs.encode("graph"))
+            graphs = GraphTensors(archs)
             z = predict_in_chunks(lambda index: self.model_(*graphs.select(index)), len(archs))
         return self.target_.inverse(z)
 

@@ -268,3 +268,47 @@ def test_plugin_predictor_from_a_file(tmp_path, citeseer):
         get_predictor(f"{tmp_path / 'missing.py'}:Ridge")
     with pytest.raises(UsageError, match="did you mean 'xgb'"):
         get_predictor("xgbb")
+
+
+@pytest.mark.parametrize("space_name", ["nasbench-graph", "nb201", "sequence", "graph"])
+def test_gnn_graphs_are_the_graph_encoding_where_no_op_is_inert(space_name):
+    """The GNNs collate the ``adjacency`` DAGs in one pass; without inert ops that is exactly the
+    PyG batch of the space's ``graph`` encoding (same nodes, types and edges in both directions)."""
+    from torch_geometric.data import Batch
+    from torch_geometric.utils import to_undirected
+
+    from bench.spaces import get_space
+    from bench.spaces.graph import GraphSpace
+    from bench.spaces.sequence import SequenceSpace
+    from predictors.gnn import GraphTensors
+
+    space = {"sequence": lambda: SequenceSpace([["a", "b", "c"], ["x", "y"], ["a", "z", "q"]]),
+             "graph": lambda: GraphSpace(["conv3x3", "conv1x1", "maxpool"], max_nodes=7, max_edges=9),
+             }.get(space_name, lambda: get_space(space_name))()
+    codes = space.sample(200, np.random.default_rng(1))
+    if space_name == "nb201":  # cells without none: nothing to prune
+        codes = codes[(codes != space.node_types.index("none") - 2).all(axis=1)]
+    graphs = GraphTensors(ArchBatch(space, codes, np.arange(len(codes))))
+    batch = Batch.from_data_list(space.encode(codes, "graph"))
+    assert graphs.n_graphs == len(codes) > 10
+    assert np.array_equal(graphs.x.numpy(), batch.x.numpy())
+    assert np.array_equal(graphs.node_graph.numpy(), batch.batch.numpy())
+    assert np.array_equal(graphs.edge_index.numpy(), to_undirected(batch.edge_index, num_nodes=len(batch.x)).numpy())
+
+
+def test_gnn_graphs_drop_nb201_ops_that_carry_no_signal():
+    from bench.spaces import get_space
+    from predictors.gnn import GraphTensors
+
+    space = get_space("nb201")
+    cells = ["|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|",  # one chain
+             "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"]  # cut off: only input and output stay
+    codes = np.stack([space.parse(c) for c in cells])
+    graphs = GraphTensors(ArchBatch(space, codes, np.arange(2)))
+    types = [space.node_types[t] for t in graphs.x.argmax(dim=1).tolist()]
+    assert graphs.node_graph.tolist() == [0, 0, 0, 0, 0, 1, 1]
+    assert types == ["input", "nor_conv_3x3", "skip_connect", "nor_conv_1x1", "output", "input", "output"]
+    # the chain input -> conv3 -> skip -> conv1 -> output, both ways; the cut-off cell has no edges
+    edges = sorted(map(tuple, graphs.edge_index.t().tolist()))
+    chain = [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert edges == sorted(chain + [(w, u) for u, w in chain])
