@@ -1,8 +1,13 @@
 """Graph neural predictors on the architecture's DAG: GCN (as in BRP-NAS), GIN and GAT.
 
 The message-passing stacks are PyG's own ``GCN``/``GIN``/``GAT`` (``BasicGNN``, jumping-knowledge
-concatenation of all layers); around them sits what an architecture needs: edges in both directions
-(information flows from input to output and back), a global mean + sum readout, and an MLP head.
+concatenation of all layers); around them sits what an architecture needs: messages in both
+directions, a global mean + sum readout, and an MLP head. GCN and GAT pass messages over undirected
+edges; GIN's layers are directional (:func:`directional_gin`: predecessors and successors
+aggregated with separate weights), which against undirected edges raised its Kendall tau on cora
+from 0.516 to 0.560 at n=1000 (development split, 3 seeds) and left it unchanged at n=100
+(0.360 / 0.361) and on NB201 (0.849 / 0.851), at about the same cost.
+
 Node features are one-hot node types of the space's op-on-node DAG (``adjacency`` encoding, the graph
 the ``graph`` encoding holds as PyG ``Data``), so the same predictor serves every space
 (NAS-Bench-Graph's macro DAG, NB201's cell, the generic spaces). Operations that output zeros and
@@ -26,7 +31,8 @@ from predictors.training import predict_in_chunks, torch_session, train_regresso
 
 
 class GraphTensors:
-    """All DAGs of a batch as one node set with edges in both directions; sub-batches by graph index.
+    """All DAGs of a batch as one node set (forward edges, plus reversed ones with ``both_ways``);
+    sub-batches by graph index.
 
     Built in one vectorised pass from the space's ``adjacency`` encoding (the DAG its ``graph``
     encoding holds as PyG ``Data``), with operations that output zeros (NB201's ``none``) and the
@@ -34,7 +40,7 @@ class GraphTensors:
     message passing then runs only along paths that carry signal. The input and output nodes stay.
     """
 
-    def __init__(self, archs: ArchBatch) -> None:
+    def __init__(self, archs: ArchBatch, both_ways: bool = False) -> None:
         import torch
         from torch_geometric.utils import to_undirected
 
@@ -51,7 +57,7 @@ class GraphTensors:
         self.x = torch.from_numpy(np.eye(n_types, dtype=np.float32)[ops[keep]])
         self.node_graph = torch.from_numpy(np.nonzero(keep)[0])
         edges = torch.from_numpy(np.stack([number[g, u], number[g, w]]).astype(np.int64))
-        self.edge_index = to_undirected(edges, num_nodes=len(self.x))
+        self.edge_index = to_undirected(edges, num_nodes=len(self.x)) if both_ways else edges
 
     def select(self, index: Any) -> tuple[Any, Any, Any, int]:
         """(x, edge_index, graph-of-node, n) of the graphs ``index``, graph ``index[j]`` numbered ``j``."""
@@ -67,12 +73,31 @@ class GraphTensors:
         return self.x[node_keep], renumber[edges], position[self.node_graph[node_keep]], len(index)
 
 
+def directional_gin() -> Any:
+    """PyG's ``GIN`` with every conv wrapped in ``DirGNNConv`` (Rossi et al., 2023).
+
+    Each layer aggregates a node's predecessors and its successors with separate weights and
+    averages the two (``alpha=0.5``; GIN's own ``1 + eps`` term keeps the node itself), so messages
+    travel both ways without a node confusing its inputs with its consumers, and two layers reach
+    siblings. (``DirGNNConv`` drops the self-loops that GCN's and GAT's normalisation relies on, so
+    those two keep undirected edges.)
+    """
+    from torch_geometric.nn.conv import DirGNNConv
+    from torch_geometric.nn.models import GIN
+
+    class DirGIN(GIN):
+        def init_conv(self, in_channels: Any, out_channels: int, **kwargs: Any) -> Any:
+            return DirGNNConv(super().init_conv(in_channels, out_channels, **kwargs), alpha=0.5, root_weight=False)
+
+    return DirGIN
+
+
 def _regressor(conv: str, in_dim: int, hidden: int, layers: int, dropout: float, heads: int) -> Any:
     import torch
     from torch_geometric.nn import global_add_pool, global_mean_pool
-    from torch_geometric.nn.models import GAT, GCN, GIN
+    from torch_geometric.nn.models import GAT, GCN
 
-    stack_cls = {"gcn": GCN, "gin": GIN, "gat": GAT}[conv]
+    stack_cls = {"gcn": GCN, "gin": directional_gin(), "gat": GAT}[conv]
     extra = {"heads": heads} if conv == "gat" else {}
 
     class GraphRegressor(torch.nn.Module):
@@ -127,7 +152,7 @@ class GNNPredictor(Predictor):
     def fit(self, archs: ArchBatch, y: np.ndarray) -> GNNPredictor:
         self.target_ = TargetTransform(self.target).fit(y)
         with torch_session(self.seed, self.n_threads):
-            graphs = GraphTensors(archs)
+            graphs = GraphTensors(archs, both_ways=self.conv != "gin")
             self.model_ = _regressor(self.conv, graphs.x.shape[1], self.hidden, self.layers, self.dropout, self.heads)
             self.loss_history_ = train_regressor(
                 self.model_, lambda index: self.model_(*graphs.select(index)), self.target_.train_z,
@@ -138,7 +163,7 @@ class GNNPredictor(Predictor):
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
         with torch_session(self.seed, self.n_threads):
-            graphs = GraphTensors(archs)
+            graphs = GraphTensors(archs, both_ways=self.conv != "gin")
             z = predict_in_chunks(lambda index: self.model_(*graphs.select(index)), len(archs))
         return self.target_.inverse(z)
 

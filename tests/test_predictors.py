@@ -273,7 +273,7 @@ def test_plugin_predictor_from_a_file(tmp_path, citeseer):
 @pytest.mark.parametrize("space_name", ["nasbench-graph", "nb201", "sequence", "graph"])
 def test_gnn_graphs_are_the_graph_encoding_where_no_op_is_inert(space_name):
     """The GNNs collate the ``adjacency`` DAGs in one pass; without inert ops that is exactly the
-    PyG batch of the space's ``graph`` encoding (same nodes, types and edges in both directions)."""
+    PyG batch of the space's ``graph`` encoding (same nodes, types and edges)."""
     from torch_geometric.data import Batch
     from torch_geometric.utils import to_undirected
 
@@ -288,12 +288,15 @@ def test_gnn_graphs_are_the_graph_encoding_where_no_op_is_inert(space_name):
     codes = space.sample(200, np.random.default_rng(1))
     if space_name == "nb201":  # cells without none: nothing to prune
         codes = codes[(codes != space.node_types.index("none") - 2).all(axis=1)]
-    graphs = GraphTensors(ArchBatch(space, codes, np.arange(len(codes))))
+    archs = ArchBatch(space, codes, np.arange(len(codes)))
+    graphs, both_ways = GraphTensors(archs), GraphTensors(archs, both_ways=True)
     batch = Batch.from_data_list(space.encode(codes, "graph"))
     assert graphs.n_graphs == len(codes) > 10
     assert np.array_equal(graphs.x.numpy(), batch.x.numpy())
     assert np.array_equal(graphs.node_graph.numpy(), batch.batch.numpy())
-    assert np.array_equal(graphs.edge_index.numpy(), to_undirected(batch.edge_index, num_nodes=len(batch.x)).numpy())
+    assert np.array_equal(graphs.edge_index.numpy(), batch.edge_index.numpy())
+    undirected = to_undirected(batch.edge_index, num_nodes=len(batch.x))
+    assert np.array_equal(both_ways.edge_index.numpy(), undirected.numpy())
 
 
 def test_gnn_graphs_drop_nb201_ops_that_carry_no_signal():
@@ -308,7 +311,21 @@ def test_gnn_graphs_drop_nb201_ops_that_carry_no_signal():
     types = [space.node_types[t] for t in graphs.x.argmax(dim=1).tolist()]
     assert graphs.node_graph.tolist() == [0, 0, 0, 0, 0, 1, 1]
     assert types == ["input", "nor_conv_3x3", "skip_connect", "nor_conv_1x1", "output", "input", "output"]
-    # the chain input -> conv3 -> skip -> conv1 -> output, both ways; the cut-off cell has no edges
-    edges = sorted(map(tuple, graphs.edge_index.t().tolist()))
-    chain = [(0, 1), (1, 2), (2, 3), (3, 4)]
-    assert edges == sorted(chain + [(w, u) for u, w in chain])
+    # the chain input -> conv3 -> skip -> conv1 -> output; the cut-off cell has no edges
+    assert graphs.edge_index.t().tolist() == [[0, 1], [1, 2], [2, 3], [3, 4]]
+
+
+def test_gin_layers_tell_inputs_from_consumers():
+    """A chain and its mirror image (same node types, reversed edges) get different embeddings; with
+    undirected edges they would be the same graph."""
+    import torch
+
+    from predictors.gnn import directional_gin
+
+    x = torch.eye(3)  # node types a, b, c
+    forward = torch.tensor([[0, 1], [1, 2]])  # a -> b -> c
+    torch.manual_seed(0)
+    stack = directional_gin()(3, 8, 2)
+    h_forward, h_mirror = stack(x, forward), stack(x, forward.flip(0))
+    assert h_forward.shape == (3, 8) and h_forward.abs().sum() > 0
+    assert not torch.allclose(h_forward.sum(0), h_mirror.sum(0))
