@@ -6,7 +6,8 @@ directions, a global mean + sum readout, and an MLP head. GCN and GAT pass messa
 edges; GIN's layers are directional (:func:`directional_gin`: predecessors and successors
 aggregated with separate weights), which against undirected edges raised its Kendall tau on cora
 from 0.516 to 0.560 at n=1000 (development split, 3 seeds) and left it unchanged at n=100
-(0.360 / 0.361) and on NB201 (0.849 / 0.851), at about the same cost.
+(0.360 / 0.361) and on NB201 (0.849 / 0.851); two convolutions per layer cost more, so GIN is
+48 wide (GCN, GAT: 64).
 
 Node features are one-hot node types of the space's op-on-node DAG (``adjacency`` encoding, the graph
 the ``graph`` encoding holds as PyG ``Data``), so the same predictor serves every space
