@@ -80,10 +80,28 @@ class Predictor(ABC):
         """Predicted target values, one per architecture (float64)."""
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (for the config hash recorded with every result)."""
-        sig = inspect.signature(type(self).__init__)
-        return {p: getattr(self, p) for p in sig.parameters if p != "self" and hasattr(self, p)}
+        """Constructor arguments (for the config hash recorded with every result): the named
+        parameters of ``__init__`` and, where it passes ``**params`` on, of its bases' ``__init__``
+        (so a subclass that only changes a default need not repeat the whole signature)."""
+        return {p: getattr(self, p) for p in constructor_defaults(type(self)) if hasattr(self, p)}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
+
+
+def constructor_defaults(cls: type) -> dict[str, Any]:
+    """Named constructor parameters of ``cls`` and their defaults, following ``**params`` up the
+    class hierarchy; a subclass's default wins."""
+    found: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        for p in params:
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                found.setdefault(p.name, p.default)
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return found

@@ -185,24 +185,8 @@ class GINPredictor(GNNPredictor):
     name = "gin"
     conv = "gin"
 
-    def __init__(
-        self,
-        hidden: int = 48,
-        layers: int = 3,
-        epochs: int = 60,
-        batch_size: int = 64,
-        lr: float = 2e-3,
-        weight_decay: float = 1e-4,
-        dropout: float = 0.0,
-        heads: int = 4,
-        rank_weight: float = 0.5,
-        target: str = "rank",
-        n_threads: int | None = 1,
-        seed: int = 0,
-    ) -> None:
-        super().__init__(hidden=hidden, layers=layers, epochs=epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, dropout=dropout, heads=heads, rank_weight=rank_weight,
-                         target=target, n_threads=n_threads, seed=seed)
+    def __init__(self, hidden: int = 48, **params: Any) -> None:
+        super().__init__(hidden=hidden, **params)
 
 
 class GATPredictor(GNNPredictor):

@@ -13,6 +13,7 @@ import bench
 from bench.errors import UsageError
 from bench.protocol import FrozenSplits
 from predictors import REGISTRY, ArchBatch, get_predictor, load_predictor_class
+from predictors.base import constructor_defaults
 from predictors.features import dag_features, feature_matrix
 from predictors.targets import TargetTransform
 
@@ -88,9 +89,18 @@ def test_seeds_differ_and_random_ignores_batch_order(citeseer):
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_get_params_returns_the_constructor_arguments(name):
     cls = load_predictor_class(name)
-    defaults = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k != "self"}
-    assert cls().get_params() == defaults
+    defaults = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()
+                if k != "self" and p.kind is not p.VAR_KEYWORD}
+    assert cls().get_params() == constructor_defaults(cls) and defaults.items() <= cls().get_params().items()
     assert cls(seed=7).get_params()["seed"] == 7
+
+
+def test_a_subclass_changing_one_default_reports_every_parameter():
+    gin, gcn = get_predictor("gin").get_params(), get_predictor("gcn").get_params()
+    assert gin["hidden"] == 48 and gcn["hidden"] == 64
+    assert set(gin) == set(gcn) and {k: v for k, v in gin.items() if k != "hidden"} == {
+        k: v for k, v in gcn.items() if k != "hidden"}
+    assert get_predictor("gin", layers=2, hidden=32).get_params()["layers"] == 2
 
 
 def test_torch_predictors_leave_global_torch_state_alone(citeseer):
