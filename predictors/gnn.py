@@ -21,6 +21,7 @@ arithmetic on tensors (no per-graph Python objects in the training loop).
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 import numpy as np
@@ -74,6 +75,7 @@ class GraphTensors:
         return self.x[node_keep], renumber[edges], position[self.node_graph[node_keep]], len(index)
 
 
+@functools.cache
 def directional_gin() -> Any:
     """PyG's ``GIN`` with every conv wrapped in ``DirGNNConv`` (Rossi et al., 2023).
 
@@ -98,7 +100,7 @@ def _regressor(conv: str, in_dim: int, hidden: int, layers: int, dropout: float,
     from torch_geometric.nn import global_add_pool, global_mean_pool
     from torch_geometric.nn.models import GAT, GCN
 
-    stack_cls = {"gcn": GCN, "gin": directional_gin(), "gat": GAT}[conv]
+    stack_cls = directional_gin() if conv == "gin" else {"gcn": GCN, "gat": GAT}[conv]
     extra = {"heads": heads} if conv == "gat" else {}
 
     class GraphRegressor(torch.nn.Module):
@@ -121,6 +123,8 @@ class GNNPredictor(Predictor):
 
     encoding = "adjacency"
     conv: ClassVar[str] = "gin"
+    #: layers that tell predecessors from successors read forward edges only; the others both ways
+    directional: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -153,7 +157,7 @@ class GNNPredictor(Predictor):
     def fit(self, archs: ArchBatch, y: np.ndarray) -> GNNPredictor:
         self.target_ = TargetTransform(self.target).fit(y)
         with torch_session(self.seed, self.n_threads):
-            graphs = GraphTensors(archs, both_ways=self.conv != "gin")
+            graphs = GraphTensors(archs, both_ways=not self.directional)
             self.model_ = _regressor(self.conv, graphs.x.shape[1], self.hidden, self.layers, self.dropout, self.heads)
             self.loss_history_ = train_regressor(
                 self.model_, lambda index: self.model_(*graphs.select(index)), self.target_.train_z,
@@ -164,7 +168,7 @@ class GNNPredictor(Predictor):
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
         with torch_session(self.seed, self.n_threads):
-            graphs = GraphTensors(archs, both_ways=self.conv != "gin")
+            graphs = GraphTensors(archs, both_ways=not self.directional)
             z = predict_in_chunks(lambda index: self.model_(*graphs.select(index)), len(archs))
         return self.target_.inverse(z)
 
@@ -184,6 +188,7 @@ class GINPredictor(GNNPredictor):
 
     name = "gin"
     conv = "gin"
+    directional = True
 
     def __init__(self, hidden: int = 48, **params: Any) -> None:
         super().__init__(hidden=hidden, **params)

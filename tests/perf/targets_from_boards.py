@@ -37,6 +37,10 @@ def main() -> None:
     root = Path(parser.parse_args().boards)
     lines: list[tuple[str, bool]] = []
 
+    def add(line: tuple[str, bool]) -> None:
+        lines.append(line)
+        print(line[0])
+
     def load(benchmark: str, target: str) -> pd.DataFrame | None:
         path = root / benchmark / f"{target}.csv"
         return pd.read_csv(path) if path.is_file() else None
@@ -45,30 +49,25 @@ def main() -> None:
     for ds, ref in REFERENCE_TAU.items():
         board = load(f"nasbench-graph/{ds}", "valid_acc")
         goal = max(ref + TAU_MARGIN, CORA_TAU) if ds == "cora" else ref + TAU_MARGIN
-        lines.append(report(f"  nasbench-graph/{ds} valid_acc tau n=1000", None if board is None
-                            else best(board, 1000, "kendall_tau_mean"), "kendall_tau_mean", goal))
-        print(lines[-1][0])
+        add(report(f"  nasbench-graph/{ds} valid_acc tau n=1000", None if board is None
+                   else best(board, 1000, "kendall_tau_mean"), "kendall_tau_mean", goal))
     print("predictor issue: nasbench-graph latency, fraction within ±10 % at n=1000 >= 0.90")
     for ds in [*REFERENCE_TAU, "proteins"]:
         board = load(f"nasbench-graph/{ds}", "latency")
-        lines.append(report(f"  nasbench-graph/{ds} latency within ±10 % n=1000", None if board is None
-                            else best(board, 1000, "within_10pct_mean"), "within_10pct_mean", WITHIN10_TARGET))
-        print(lines[-1][0])
+        add(report(f"  nasbench-graph/{ds} latency within ±10 % n=1000", None if board is None
+                   else best(board, 1000, "within_10pct_mean"), "within_10pct_mean", WITHIN10_TARGET))
     print("import issue: nb201/cifar10-valid valid_acc Kendall tau >= 0.80 at n=100, >= 0.88 at n=1000")
     board = load("nb201/cifar10-valid", "valid_acc")
     for size, goal in ((100, 0.80), (1000, 0.88)):
-        lines.append(report(f"  nb201/cifar10-valid valid_acc tau n={size}", None if board is None
-                            else best(board, size, "kendall_tau_mean"), "kendall_tau_mean", goal))
-        print(lines[-1][0])
+        add(report(f"  nb201/cifar10-valid valid_acc tau n={size}", None if board is None
+                   else best(board, size, "kendall_tau_mean"), "kendall_tau_mean", goal))
     print("import issue: NB201 latency (HELP, 27 settings), fraction within ±10 % at n=1000 >= 0.95")
     latency = sorted((root / "nb201-latency" / "help").glob("*.csv"))
     if not latency:
-        lines.append(("  nb201-latency/help missing", False))
-        print(lines[-1][0])
+        add(("  nb201-latency/help missing", False))
     for path in latency:
-        lines.append(report(f"  nb201-latency/help {path.stem} within ±10 % n=1000",
-                            best(pd.read_csv(path), 1000, "within_10pct_mean"), "within_10pct_mean", 0.95))
-        print(lines[-1][0])
+        add(report(f"  nb201-latency/help {path.stem} within ±10 % n=1000",
+                   best(pd.read_csv(path), 1000, "within_10pct_mean"), "within_10pct_mean", 0.95))
     met = sum(ok for _, ok in lines)
     print(f"\n{met} of {len(lines)} targets met")
 
