@@ -24,6 +24,7 @@ REGISTRY: dict[str, str] = {
     "gin": "predictors.gnn:GINPredictor",
     "gat": "predictors.gnn:GATPredictor",
     "ensemble": "predictors.ensemble:EnsemblePredictor",
+    "stack": "predictors.ensemble:StackedEnsemblePredictor",
 }
 
 

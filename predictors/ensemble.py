@@ -1,10 +1,20 @@
-"""An ensemble of diverse predictors, averaged on the rank-normal scale of the training targets.
+"""Ensembles of diverse predictors, blended on the rank-normal scale of the training targets.
 
 Trees, graph networks and MLPs err differently (axis-aligned splits on hand-made graph features,
-learned message passing, smooth functions of the encoding), so their average ranks architectures
-better than any one of them. Each member's predictions are mapped to the normal-score scale of the
-training targets, averaged with equal weights and mapped back. Members are registry names (or
-``path.py:Class`` plug-ins) with optional hyperparameters, and each gets the ensemble's seed.
+learned message passing, smooth functions of the encoding), so their blend ranks architectures better
+than any one of them. Each member's predictions are mapped to the normal-score scale of the
+training targets, blended and mapped back. Members are registry names (or ``path.py:Class``
+plug-ins) with optional hyperparameters, and each gets the ensemble's seed.
+
+* ``ensemble`` averages its members with equal weights.
+* ``stack`` learns the weights from the training data (Breiman's stacked regression): every member
+  is also fitted ``folds`` times without one fold and predicts that fold, and the weights are the
+  non-negative least-squares fit of the training targets on these out-of-fold predictions,
+  normalised to sum to one. Which member deserves most weight depends on the benchmark (the MLP on
+  NB201, the GIN on NAS-Bench-Graph cora), and the fits cost ``folds + 1`` times as much. On the
+  development splits (3 seeds) it raised Kendall tau on NB201 from 0.871 to 0.877 at n=1000 and
+  from 0.756 to 0.762 at n=100, left pubmed and photo unchanged at n=1000 and cost cora 0.017 at
+  n=100 (weights from 100 out-of-fold predictions are noisy), so it is not the default ensemble.
 """
 
 from __future__ import annotations
@@ -36,19 +46,27 @@ class EnsemblePredictor(Predictor):
         self.members = members
         self.member_params = member_params
 
-    def fit(self, archs: ArchBatch, y: np.ndarray) -> EnsemblePredictor:
+    def _member(self, name: str, seed: int, archs: ArchBatch, y: np.ndarray) -> Predictor:
         from predictors import get_predictor
 
+        return get_predictor(name, seed=seed, **(self.member_params or {}).get(name, {})).fit(archs, y)
+
+    def fit(self, archs: ArchBatch, y: np.ndarray) -> EnsemblePredictor:
         names = list(self.members)
         if not names:
             raise ValueError("an ensemble needs at least one member")
-        params = self.member_params or {}
-        unknown = sorted(set(params) - set(names))
+        unknown = sorted(set(self.member_params or {}) - set(names))
         if unknown:
             raise ValueError(f"member_params names {', '.join(unknown)}, which are not members ({', '.join(names)})")
+        y = np.asarray(y, dtype=np.float64)
         self.target_ = TargetTransform("rank").fit(y)
-        self.fitted_ = [get_predictor(n, seed=self.seed, **params.get(n, {})).fit(archs, y) for n in names]
+        self.weights_ = self._weights(names, archs, y)
+        self.fitted_ = [self._member(n, self.seed, archs, y) for n in names]
         return self
+
+    def _weights(self, names: list[str], archs: ArchBatch, y: np.ndarray) -> np.ndarray | None:
+        """Member weights (``None``: a plain mean)."""
+        return None
 
     def member_predictions(self, archs: ArchBatch) -> np.ndarray:
         """``(n_members, n)`` member predictions on the target's scale."""
@@ -56,4 +74,38 @@ class EnsemblePredictor(Predictor):
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
         scores = np.stack([self.target_.transform(p) for p in self.member_predictions(archs)])
-        return self.target_.inverse(scores.mean(axis=0))
+        return self.target_.inverse(scores.mean(axis=0) if self.weights_ is None else self.weights_ @ scores)
+
+
+class StackedEnsemblePredictor(EnsemblePredictor):
+    """``members`` blended with weights learned from their out-of-fold predictions on the training data."""
+
+    name = "stack"
+
+    def __init__(self, folds: int = 3, **params: Any) -> None:
+        super().__init__(**params)
+        self.folds = folds
+
+    def _weights(self, names: list[str], archs: ArchBatch, y: np.ndarray) -> np.ndarray:
+        folds = min(int(self.folds), len(y))
+        if folds < 2:
+            raise ValueError(f"stacking needs at least 2 folds and 2 training architectures, not folds={self.folds}")
+        fold_of = np.random.default_rng(self.seed).permutation(len(y)) % folds
+        self.out_of_fold_ = np.zeros((len(names), len(y)))
+        for i, name in enumerate(names):
+            for k in range(folds):
+                train, held = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
+                model = self._member(name, folds * self.seed + k + 1, archs.subset(train), y[train])
+                self.out_of_fold_[i, held] = self.target_.transform(
+                    np.asarray(model.predict(archs.subset(held)), dtype=np.float64))
+        return stacking_weights(self.out_of_fold_, self.target_.train_z)
+
+
+def stacking_weights(predictions: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Non-negative least-squares weights of ``z`` on the rows of ``predictions``, summing to one
+    (equal weights if no member helps, i.e. every NNLS weight is zero)."""
+    from scipy.optimize import nnls
+
+    weights, _ = nnls(np.asarray(predictions, dtype=np.float64).T, np.asarray(z, dtype=np.float64))
+    total = weights.sum()
+    return weights / total if total > 0 else np.full(len(weights), 1.0 / len(weights))
