@@ -9,8 +9,10 @@ fixed order, so building twice from the same results gives the same files.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,8 +134,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def board_markdown(board: pd.DataFrame, image: str | None = None) -> str:
-    """A board (one benchmark and target) as Markdown: tau by size, then every metric at the largest size."""
+def board_blocks(board: pd.DataFrame, image: str | None = None) -> list[tuple]:
+    """A board (one benchmark and target) as render-neutral blocks: ``("h1"|"h2"|"p", text)``,
+    ``("table", header, rows)``, ``("img", path)``; tau by size, then every metric at the largest size."""
     board = board.assign(label=_labels(board))
     benchmark, target = board["benchmark"].iloc[0], board["target"].iloc[0]
     hib = bool(board["higher_is_better"].iloc[0])
@@ -141,21 +144,18 @@ def board_markdown(board: pd.DataFrame, image: str | None = None) -> str:
     largest = board[board["train_size"] == sizes[-1]].sort_values("rank")
     seeds = sorted(set(board["n_seeds"]))
     tests = ",".join(sorted(set(board["test_hash"])))
-    parts = [
-        f"# {benchmark} · {target}",
-        "",
-        f"Target `{target}`: {board['target_description'].iloc[0]}. Test set: {int(board['n_test'].iloc[0])} "
-        f"architectures (test hash `{tests[:16]}`), seeds per cell: {'/'.join(map(str, seeds))}. Frozen splits "
-        "and metrics: `datasets/PROTOCOL.md`. ± is the 95 % t-interval over seeds; p: paired t-test of "
-        f"Kendall tau against `{BASELINE}` over the same seeds.",
-        "",
-        "## Kendall tau by training-set size",
-        "",
+    blocks: list[tuple] = [
+        ("h1", f"{benchmark} · {target}"),
+        ("p", f"Target `{target}`: {board['target_description'].iloc[0]}. Test set: {int(board['n_test'].iloc[0])} "
+              f"architectures (test hash `{tests[:16]}`), seeds per cell: {'/'.join(map(str, seeds))}. Frozen splits "
+              "and metrics: `datasets/PROTOCOL.md`. ± is the 95 % t-interval over seeds; p: paired t-test of "
+              f"Kendall tau against `{BASELINE}` over the same seeds."),
+        ("h2", "Kendall tau by training-set size"),
     ]
     order = list(largest["label"]) + sorted(set(board["label"]) - set(largest["label"]))
     cells = {(r.label, r.train_size): _pm(r.kendall_tau_mean, r.kendall_tau_ci95) for r in board.itertuples()}
-    parts.append(_table(["predictor", *[f"n={s}" for s in sizes]],
-                        [[lab, *[cells.get((lab, s), "") for s in sizes]] for lab in order]))
+    blocks.append(("table", ["predictor", *[f"n={s}" for s in sizes]],
+                   [[lab, *[cells.get((lab, s), "") for s in sizes]] for lab in order]))
     header = ["rank", "predictor", "Kendall τ", "Spearman", "P@5%", "P@1%", "RI %", "regret", "MAE"]
     if not hib:
         header.append("±10 %")
@@ -174,10 +174,60 @@ def board_markdown(board: pd.DataFrame, image: str | None = None) -> str:
         if has_twin:
             row.append(_fmt(getattr(r, "test_metric_kendall_tau_mean", float("nan"))))
         rows.append(row)
-    parts += ["", f"## All metrics at n = {sizes[-1]}", "", _table(header, rows)]
+    blocks += [("h2", f"All metrics at n = {sizes[-1]}"), ("table", header, rows)]
     if image:
-        parts += ["", f"![Kendall tau vs training-set size]({image})"]
-    return "\n".join(parts) + "\n"
+        blocks.append(("img", image))
+    return blocks
+
+
+def render_markdown(blocks: list[tuple]) -> str:
+    parts = []
+    for kind, *content in blocks:
+        if kind == "table":
+            parts.append(_table(*content))
+        elif kind == "img":
+            parts.append(f"![Kendall tau vs training-set size]({content[0]})")
+        else:
+            parts.append({"h1": "# ", "h2": "## ", "p": ""}[kind] + content[0])
+    return "\n\n".join(parts) + "\n"
+
+
+_HTML_STYLE = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:78em;padding:0 1em;color:#222}"
+               "table{border-collapse:collapse;margin:1em 0;font-size:.9em}"
+               "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
+               "th:first-child,td:first-child,td:nth-child(2){text-align:left}th{background:#f3f3f3}"
+               "tr:nth-child(even) td{background:#fafafa}img{max-width:100%}code{background:#f3f3f3;padding:0 .2em}")
+
+
+def _inline_html(text: str) -> str:
+    """Escaped text with Markdown's inline code and links (the only inline markup boards use) as HTML."""
+    out = html.escape(str(text), quote=False)
+    out = re.sub(r"`([^`]*)`", r"<code>\1</code>", out)
+    return re.sub(r"\[([^\]]*)\]\(([^)]*)\)", r'<a href="\2">\1</a>', out)
+
+
+def render_html(blocks: list[tuple]) -> str:
+    """A self-contained HTML page (inline style, no scripts) of the same blocks as the Markdown."""
+    title = next((c[0] for k, *c in blocks if k == "h1"), "ArchBench leaderboards")
+    body = []
+    for kind, *content in blocks:
+        if kind == "table":
+            header, rows = content
+            head = "".join(f"<th>{_inline_html(h)}</th>" for h in header)
+            lines = "".join("<tr>" + "".join(f"<td>{_inline_html(c)}</td>" for c in r) + "</tr>" for r in rows)
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>")
+        elif kind == "img":
+            body.append(f'<img src="{html.escape(content[0])}" alt="Kendall tau vs training-set size">')
+        else:
+            body.append(f"<{kind}>{_inline_html(content[0])}</{kind}>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><style>{_HTML_STYLE}</style></head>\n<body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def board_markdown(board: pd.DataFrame, image: str | None = None) -> str:
+    """A board (one benchmark and target) as Markdown: tau by size, then every metric at the largest size."""
+    return render_markdown(board_blocks(board, image))
 
 
 def plot_board(board: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -232,26 +282,46 @@ class Board:
 
 
 def write_board(board: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Board:
+    """The board's CSV, then its Markdown, HTML and plot rendered from that CSV (so every file agrees
+    with the CSV to the digit it shows)."""
     benchmark, target = board["benchmark"].iloc[0], board["target"].iloc[0]
     folder = Path(out_dir, *str(benchmark).split("/"))
     csv, md, png = (folder / f"{target}{ext}" for ext in (".csv", ".md", ".png"))
     with atomic_path(csv) as tmp:
         board.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
-    text = board_markdown(board, image=png.name)
-    atomic_write_text(md, text)
-    plot_board(board, png)
+    stored = pd.read_csv(csv)
+    text = render_board_pages(csv, stored)
+    plot_board(stored, png)
     return Board(str(benchmark), str(target), csv, md, png, text)
 
 
-def index_markdown(out_dir: str | os.PathLike[str]) -> str:
-    """The index of every board CSV under ``out_dir`` (so boards built separately all appear)."""
+def render_board_pages(csv: Path, board: pd.DataFrame | None = None) -> str:
+    """Write ``<target>.md`` and ``<target>.html`` beside a board CSV; returns the Markdown."""
+    board = pd.read_csv(csv) if board is None else board
+    blocks = board_blocks(board, image=csv.with_suffix(".png").name)
+    text = render_markdown(blocks)
+    atomic_write_text(csv.with_suffix(".md"), text)
+    atomic_write_text(csv.with_suffix(".html"), render_html(blocks))
+    return text
+
+
+def _board_csvs(out_dir: Path) -> list[tuple[Path, pd.DataFrame]]:
+    """Every predictor-board CSV under ``out_dir`` (other CSVs, e.g. search summaries, are skipped)."""
+    found = []
+    for csv in sorted(out_dir.rglob("*.csv")):
+        s = pd.read_csv(csv)
+        if not s.empty and {"benchmark", "target", "rank", "kendall_tau_mean"} <= set(s.columns):
+            found.append((csv, s))
+    return found
+
+
+def index_blocks(out_dir: str | os.PathLike[str], page: str = ".md") -> list[tuple]:
+    """The index of every board CSV under ``out_dir`` (so boards built separately all appear), its
+    links pointing at each board's ``page`` (``.md`` or ``.html``)."""
     out_dir = Path(out_dir)
     rows = []
     revisions: set[str] = set()
-    for csv in sorted(out_dir.rglob("*.csv")):
-        s = pd.read_csv(csv)
-        if s.empty or not {"benchmark", "target", "rank", "kendall_tau_mean"} <= set(s.columns):
-            continue
+    for csv, s in _board_csvs(out_dir):
         s = s.assign(label=_labels(s))
         largest = s[s["train_size"] == s["train_size"].max()]
         top = largest.sort_values("rank").iloc[0]
@@ -261,19 +331,24 @@ def index_markdown(out_dir: str | os.PathLike[str]) -> str:
             within = f"{best['label']} ({_fmt(best['within_10pct_mean'])})"
         for cell in s["code_revision"].astype(str) if "code_revision" in s.columns else ["unrecorded"]:
             revisions.update(cell.split(","))
-        rel = csv.with_suffix(".md").relative_to(out_dir).as_posix()
+        rel = csv.with_suffix(page).relative_to(out_dir).as_posix()
         rows.append([f"[{top['benchmark']}]({rel})", f"`{top['target']}`", str(s["label"].nunique()),
                      ",".join(map(str, sorted(s["train_size"].unique()))), str(int(s["n_seeds"].max())),
                      f"{top['label']} (n={int(top['train_size'])}, τ={_fmt(top['kendall_tau_mean'])})", within])
-    return ("# ArchBench predictor leaderboards\n\nBuilt by `archbench leaderboard build` from stored results; "
-            "protocol: `datasets/PROTOCOL.md`. Each board has a CSV (every metric, mean and 95 % CI over seeds, "
-            "the split hashes and the code revision of its rows), a Markdown table and a plot. "
-            f"Code revision(s) of these rows: {', '.join(f'`{r}`' for r in sorted(revisions))}."
-            + (" How they were computed: [PROVENANCE.md](PROVENANCE.md)." if (out_dir / "PROVENANCE.md").is_file()
-               else "") + "\n\n"
-            + _table(["benchmark", "target", "predictors", "training sizes", "seeds", "best τ at largest size",
-                      "best within ±10 % at largest size"], rows)
-            + "\n")
+    intro = ("Built by `archbench leaderboard build` from stored results; protocol: `datasets/PROTOCOL.md`. Each "
+             "board has a CSV (every metric, mean and 95 % CI over seeds, the split hashes and the code revision of "
+             "its rows), a Markdown table, the same as an HTML page, and a plot. "
+             f"Code revision(s) of these rows: {', '.join(f'`{r}`' for r in sorted(revisions))}."
+             + (" How they were computed: [PROVENANCE.md](PROVENANCE.md)." if (out_dir / "PROVENANCE.md").is_file()
+                else ""))
+    return [("h1", "ArchBench predictor leaderboards"), ("p", intro),
+            ("table", ["benchmark", "target", "predictors", "training sizes", "seeds", "best τ at largest size",
+                       "best within ±10 % at largest size"], rows)]
+
+
+def index_markdown(out_dir: str | os.PathLike[str]) -> str:
+    """The index of every board under ``out_dir`` as Markdown (``README.md``)."""
+    return render_markdown(index_blocks(out_dir))
 
 
 def build_leaderboards(
@@ -281,7 +356,8 @@ def build_leaderboards(
     out_dir: str | os.PathLike[str] = "leaderboards",
     benchmarks: list[str] | None = None,
 ) -> list[Board]:
-    """Write every board found in ``results_dir`` (optionally only some benchmarks) and the index."""
+    """Write every board found in ``results_dir`` (optionally only some benchmarks), re-render the pages
+    of boards already under ``out_dir``, and write the index as ``README.md`` and ``index.html``."""
     from bench.evaluate import ResultStore
 
     rows = ResultStore(results_dir).frame()
@@ -296,5 +372,10 @@ def build_leaderboards(
     summary = summarize(rows)
     boards = [write_board(board.reset_index(drop=True), out)
               for _, board in summary.groupby(["benchmark", "target"], sort=True)]
+    built = {b.csv for b in boards}
+    for csv, board in _board_csvs(out):  # boards built earlier: their pages follow this renderer too
+        if csv not in built:
+            render_board_pages(csv, board)
     atomic_write_text(out / "README.md", index_markdown(out))
+    atomic_write_text(out / "index.html", render_html(index_blocks(out, page=".html")))
     return boards

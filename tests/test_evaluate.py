@@ -270,9 +270,55 @@ def test_leaderboard_files_are_complete_and_deterministic(results, tmp_path):
     assert "| ridge |" in text and "τ on test_acc" in text and "valid_acc.png" in text
     index = (tmp_path / "lb" / "README.md").read_text()
     assert "nasbench-graph/cora/valid_acc.md" in index
-    first = {p: p.read_bytes() for p in (b.csv, b.markdown, b.png)}
+    page, index_page = b.csv.with_suffix(".html"), tmp_path / "lb" / "index.html"
+    assert 'href="nasbench-graph/cora/valid_acc.html"' in index_page.read_text()
+    first = {p: p.read_bytes() for p in (b.csv, b.markdown, b.png, page, index_page)}
     build_leaderboards(root, tmp_path / "lb")
     assert all(p.read_bytes() == data for p, data in first.items())
+
+
+def test_board_pages_render_the_csv_as_markdown_and_html(results, tmp_path):
+    """Markdown and HTML are two renderings of the stored CSV: every table cell of one is in the other,
+    and a board CSV put beside the boards later (built elsewhere) gets its pages and an index line."""
+    from html.parser import HTMLParser
+
+    root, _ = results
+    out = tmp_path / "lb"
+    (b,) = build_leaderboards(root, out)
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cells: list[str] = []
+            self.open = False
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self.open = tag in ("td", "th")
+            if self.open:
+                self.cells.append("")
+
+        def handle_endtag(self, tag: str) -> None:
+            self.open = False
+
+        def handle_data(self, data: str) -> None:
+            if self.open:
+                self.cells[-1] += data
+
+    parser = Cells()
+    parser.feed(b.csv.with_suffix(".html").read_text())
+    md_cells = [c.strip() for line in b.markdown.read_text().splitlines()
+                if line.startswith("| ") for c in line.strip("|").split(" | ")]
+    assert parser.cells == md_cells and "ridge" in parser.cells
+    board = pd.read_csv(b.csv)
+    tau = board.loc[(board["predictor"] == "ridge") & (board["train_size"] == 200), "kendall_tau_mean"].iloc[0]
+    assert any(c.startswith(f"{tau:.3f} ± ") for c in parser.cells)
+    elsewhere = out / "other" / "bench" / "latency.csv"
+    elsewhere.parent.mkdir(parents=True)
+    board.assign(benchmark="other/bench", target="latency").to_csv(elsewhere, index=False)
+    build_leaderboards(root, out)
+    assert elsewhere.with_suffix(".html").is_file() and "# other/bench · latency" in elsewhere.with_suffix(
+        ".md").read_text()
+    assert 'href="other/bench/latency.html"' in (out / "index.html").read_text()
 
 
 def test_cli_evaluate_and_leaderboard_build(plugin, tmp_path, capsys, data_dir):

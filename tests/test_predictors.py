@@ -22,8 +22,9 @@ FAST: dict[str, dict] = {
     "gcn": {"epochs": 40}, "gin": {"epochs": 30}, "gat": {"epochs": 30}, "mlp": {"epochs": 30},
     "bananas": {"epochs": 25, "n_members": 2}, "xgb": {"n_estimators": 150}, "rf": {"n_estimators": 100},
     "ensemble": {"members": ("xgb", "mlp"), "member_params": {"xgb": {"n_estimators": 150}, "mlp": {"epochs": 30}}},
+    "stack": {"members": ("xgb", "mlp"), "member_params": {"xgb": {"n_estimators": 150}, "mlp": {"epochs": 30}}},
 }
-LEARNERS = ["xgb", "rf", "mlp", "bananas", "gp", "gcn", "gin", "gat", "ensemble"]
+LEARNERS = ["xgb", "rf", "mlp", "bananas", "gp", "gcn", "gin", "gat", "ensemble", "stack"]
 BASELINES = ["random", "params", "zero_cost"]
 
 
@@ -66,7 +67,7 @@ def test_learners_beat_random_on_real_data(name, citeseer):
     assert abs(tau(get_predictor("random", seed=0).fit(tr, y).predict(te), yt)) < 0.1
 
 
-@pytest.mark.parametrize("name", ["random", "xgb", "rf", "gin", "mlp", "bananas", "gp"])
+@pytest.mark.parametrize("name", ["random", "xgb", "rf", "gin", "mlp", "bananas", "gp", "stack"])
 def test_deterministic_for_a_seed(name, citeseer):
     tr, y, te, _ = citeseer
     first = get_predictor(name, seed=3, **FAST.get(name, {})).fit(tr, y)
@@ -339,3 +340,27 @@ def test_gin_layers_tell_inputs_from_consumers():
     h_forward, h_mirror = stack(x, forward), stack(x, forward.flip(0))
     assert h_forward.shape == (3, 8) and h_forward.abs().sum() > 0
     assert not torch.allclose(h_forward.sum(0), h_mirror.sum(0))
+
+
+def test_stacking_weights_solve_nonnegative_least_squares():
+    from predictors.ensemble import stacking_weights
+
+    z = np.linspace(-1.5, 1.5, 40)
+    noise = np.random.default_rng(0).normal(size=40)
+    assert np.allclose(stacking_weights(np.stack([z, noise]), z), [1.0, 0.0])
+    assert np.allclose(stacking_weights(np.stack([z, 2 * z]), 3 * z).sum(), 1.0)
+    assert np.allclose(stacking_weights(np.stack([-z, -z]), z), [0.5, 0.5])  # nothing helps: equal weights
+
+
+def test_stack_learns_on_training_data_to_ignore_a_useless_member(citeseer):
+    """Out-of-fold predictions show that ``random`` carries no signal: its weight goes to ~0, so the
+    stack ranks like XGBoost, while the equal-weight ensemble of the same two members is worse."""
+    tr, y, te, yt = citeseer
+    members = {"members": ("xgb", "random"), "member_params": {"xgb": {"n_estimators": 150}}}
+    stack = get_predictor("stack", seed=0, **members).fit(tr, y)
+    assert stack.weights_[1] < 0.1 and stack.out_of_fold_.shape == (2, len(y))
+    xgb = tau(get_predictor("xgb", seed=0, n_estimators=150).fit(tr, y).predict(te), yt)
+    equal = tau(get_predictor("ensemble", seed=0, **members).fit(tr, y).predict(te), yt)
+    assert tau(stack.predict(te), yt) > max(equal + 0.05, xgb - 0.02)
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        get_predictor("stack", folds=1, **members).fit(tr, y)
