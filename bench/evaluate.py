@@ -106,6 +106,18 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
+def _hash_form(value: Any) -> Any:
+    """JSON-able params with floats to 12 significant digits: a default computed at import time
+    (``np.logspace``) can differ in its last bit across NumPy builds, and must not change the hash."""
+    if isinstance(value, dict):
+        return {k: _hash_form(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hash_form(v) for v in value]
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    return value
+
+
 def _instantiate(cls: type, params: dict[str, Any], seed: int) -> Any:
     sig = inspect.signature(cls)
     takes_seed = "seed" in sig.parameters or any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
@@ -153,7 +165,7 @@ class PredictorConfig:
         resolved = dict(instance.get_params()) if callable(getattr(instance, "get_params", None)) else dict(params)
         resolved.pop("seed", None)
         resolved = _jsonable(resolved)
-        ident = {"class": class_id, "params": resolved, "source_sha256": source_sha}
+        ident = {"class": class_id, "params": _hash_form(resolved), "source_sha256": source_sha}
         config_hash = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
         name = spec if spec in REGISTRY else (getattr(klass, "name", "") or klass.__name__)
         return cls(spec, str(name), load, params, resolved, class_id, source_sha, config_hash)

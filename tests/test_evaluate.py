@@ -204,6 +204,18 @@ def test_config_hash_covers_params_and_plugin_source(plugin, tmp_path):
     assert PredictorConfig.resolve(f"{copy}:Ridge").config_hash != a.config_hash
 
 
+def test_config_hash_ignores_the_last_bit_of_computed_floats():
+    """``linear``'s default penalty grid comes from ``np.logspace``, whose last bit differs across NumPy
+    builds (316.2277660168379 vs 316.22776601683796 seen here); the hash must not."""
+    grid = [float(a) for a in np.logspace(-4, 3, 15)]
+    nudged = [float(np.nextafter(a, np.inf)) for a in grid]
+    default = PredictorConfig.resolve("linear")
+    assert PredictorConfig.resolve("linear", {"alphas": grid}).config_hash == default.config_hash
+    assert PredictorConfig.resolve("linear", {"alphas": nudged}).config_hash == default.config_hash
+    assert PredictorConfig.resolve("linear", {"alphas": grid[:-1]}).config_hash != default.config_hash
+    assert PredictorConfig.resolve("linear", {"alphas": nudged}).resolved_params["alphas"] == nudged  # rows: all bits
+
+
 def test_failed_and_interrupted_units_resume(plugin, tmp_path, data_dir):
     marker = tmp_path / "fail"
     marker.touch()
