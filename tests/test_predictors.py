@@ -226,6 +226,51 @@ def test_dag_features_of_a_hand_made_graph():
     assert f[-6:].tolist() == [2, 3, 2, 2, 2, 5]  # paths, longest/shortest (edges), read input, feed output, nodes
 
 
+def test_dag_features_count_groups_of_node_types_as_channels():
+    """A group of types is one more channel: same counts and path extremes, plus the mean per path;
+    the per-type features are unchanged by it."""
+    adj = np.zeros((1, 5, 5))
+    for u, w in [(0, 1), (1, 2), (2, 4), (0, 3), (3, 4)]:
+        adj[0, u, w] = 1
+    ops = np.array([[0, 2, 3, 2, 1]])
+    plain = dag_features(adj, ops, n_types=4)[0]
+    groups = np.array([[0], [0], [1], [1]])  # a and b together
+    f = dag_features(adj, ops, n_types=4, groups=groups)[0]
+    assert f[-1] == 1.5  # 2 and 1 group nodes on the two input->output paths
+    most, least, total = f[-22:-17], f[-17:-12], f[-12:-7]
+    assert (most[4], least[4], total[4]) == (2, 1, 3)
+    assert f[4] == 3 and f[9] == 1  # count and presence of the group
+    group_columns = [4, 9, 14, 19, 36 + 20 + 4, 36 + 25 + 4, 36 + 30 + 4, len(f) - 1]  # 20 + 16 edge + 20 depth
+    assert np.array_equal(np.delete(f, group_columns), plain)
+
+
+def test_message_passing_depth_features_match_the_nasbench_graph_codes(citeseer):
+    """On real NAS-Bench-Graph architectures the group channel's path maximum / minimum is the number
+    of message-passing layers on the deepest / shallowest branch, computed here from the link and op
+    rows directly (every computing node reads exactly one earlier node)."""
+    from bench.spaces.nasbench_graph import GNN_OPS, MESSAGE_PASSING_OPS
+    from predictors.features import graph_features
+
+    tr = citeseer[0]
+    codes = np.asarray(tr.codes)
+    link, ops = codes[:, :4], codes[:, 4:]
+    mp = np.isin(np.array(GNN_OPS), MESSAGE_PASSING_OPS)[ops]
+    depth = np.zeros((len(codes), 5))
+    for i in range(4):
+        depth[:, i + 1] = depth[np.arange(len(codes)), link[:, i]] + mp[:, i]
+    leaf = np.ones((len(codes), 5), dtype=bool)
+    leaf[:, 0] = False
+    for i in range(4):
+        leaf[np.arange(len(codes)), link[:, i]] = False
+    f = graph_features(tr)
+    n_channels = len(tr.space.node_types) + 1
+    most = f[:, -3 * n_channels - 7 : -2 * n_channels - 7][:, -1]
+    least = f[:, -2 * n_channels - 7 : -n_channels - 7][:, -1]
+    assert np.array_equal(most, np.where(leaf, depth, -1).max(axis=1))
+    assert np.array_equal(least, np.where(leaf, depth, 99).min(axis=1))
+    assert len(set(most.tolist())) >= 4  # real variety: 0 (fc/skip only) to 4 message-passing layers
+
+
 def test_graph_features_ignore_nb201_ops_that_carry_no_signal():
     from bench.spaces import get_space
     from predictors.features import graph_features
@@ -236,8 +281,9 @@ def test_graph_features_ignore_nb201_ops_that_carry_no_signal():
              "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"]
     codes = np.stack([space.parse(c) for c in cells])
     f = graph_features(ArchBatch(space, codes, np.arange(3)))
-    paths, longest, nodes = f[:, -6], f[:, -5], f[:, -1]
+    paths, longest, nodes = f[:, -7], f[:, -6], f[:, -2]  # the scalars, then the mean convs per path
     assert paths.tolist() == [1, 0, 4] and nodes.tolist() == [5, 0, 8]
+    assert f[:, -1].tolist() == [2, 0, 2]  # convs per live path: 2; none; (1 + 2 + 2 + 3) / 4
     assert longest[0] == 4 and longest[2] == 4  # input -> 3 op nodes -> output
     conv3 = space.node_types.index("nor_conv_3x3")
     assert f[0, conv3] == 1 and f[1, conv3] == 0 and f[2, conv3] == 6  # count block: only live nodes

@@ -52,6 +52,8 @@ from bench.spaces.base import InvalidArchitecture, SearchSpace, as_code_array
 
 #: all operations of NAS-Bench-Graph, in the package's order (their index is the hash digit)
 GNN_OPS: tuple[str, ...] = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
+#: the operations that aggregate over graph neighbours (``fc`` is a per-node MLP, ``skip`` the identity)
+MESSAGE_PASSING_OPS: tuple[str, ...] = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph")
 #: the operations evaluated on the proteins dataset
 PROTEINS_OPS: tuple[str, ...] = ("gcn", "sage", "arma", "fc", "skip")
 #: the nine link patterns left after renumbering; a canonical id starts with the pattern's index
@@ -257,6 +259,9 @@ class NasBenchGraphSpace(SearchSpace):
         self._local[[_OP_INDEX[o] for o in self.ops]] = np.arange(len(self.ops))
         #: node types of the adjacency/graph encodings: this space's ops, then input and output
         self.node_types: tuple[str, ...] = (*self.ops, "input", "output")
+        #: node types that pass messages along the graph's edges (``fc`` and ``skip`` do not): the
+        #: graph features count them per branch (receptive field, over-smoothing)
+        self.node_type_groups: dict[str, tuple[str, ...]] = {"message_passing": MESSAGE_PASSING_OPS}
         self._ids: np.ndarray | None = None
         self._known: np.ndarray | None = None
         self._paths: tuple[np.ndarray, list[str]] | None = None

@@ -23,7 +23,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -163,6 +163,8 @@ class NB201Space(SearchSpace):
     node_types = NODE_TYPES
     #: ops whose output is all zeros: they carry no signal (graph features prune them)
     inert_ops: tuple[str, ...] = ("none",)
+    #: the convolutions, counted together per input->output path by the graph features (depth in convs)
+    node_type_groups: ClassVar[dict[str, tuple[str, ...]]] = {"conv": ("nor_conv_1x1", "nor_conv_3x3")}
 
     # ---- parsing and conversions -------------------------------------------------------------
     def parse(self, text: str) -> np.ndarray:
