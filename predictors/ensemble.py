@@ -15,6 +15,8 @@ plug-ins) with optional hyperparameters, and each gets the ensemble's seed.
   development splits (3 seeds) it raised Kendall tau on NB201 from 0.871 to 0.877 at n=1000 and
   from 0.756 to 0.762 at n=100, left pubmed and photo unchanged at n=1000 and cost cora 0.017 at
   n=100 (weights from 100 out-of-fold predictions are noisy), so it is not the default ensemble.
+  (On the NB201 test board, with the group features: 0.888 against 0.882 at n=1000, 0.776 against
+  0.768 at n=100.)
 """
 
 from __future__ import annotations
