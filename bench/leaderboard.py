@@ -305,12 +305,21 @@ def render_board_pages(csv: Path, board: pd.DataFrame | None = None) -> str:
     return text
 
 
+#: the columns the pages read: a CSV without them (a search summary, a file of one's own) is not a board
+BOARD_COLUMNS = frozenset({
+    "benchmark", "target", "predictor", "config_hash", "train_size", "rank", "n_seeds", "n_test", "test_hash",
+    "target_description", "higher_is_better", "p_vs_random",
+    *(f"{m}_{stat}" for m in ("kendall_tau", "spearman", "precision_top5", "precision_top1", "ri", "regret", "mae",
+                              "within_10pct", "fit_seconds", "predict_seconds") for stat in ("mean", "ci95")),
+})
+
+
 def _board_csvs(out_dir: Path) -> list[tuple[Path, pd.DataFrame]]:
-    """Every predictor-board CSV under ``out_dir`` (other CSVs, e.g. search summaries, are skipped)."""
+    """Every predictor-board CSV under ``out_dir``; other CSVs are left alone."""
     found = []
     for csv in sorted(out_dir.rglob("*.csv")):
         s = pd.read_csv(csv)
-        if not s.empty and {"benchmark", "target", "rank", "kendall_tau_mean"} <= set(s.columns):
+        if not s.empty and BOARD_COLUMNS <= set(s.columns):
             found.append((csv, s))
     return found
 

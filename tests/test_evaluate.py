@@ -331,6 +331,11 @@ def test_board_pages_render_the_csv_as_markdown_and_html(results, tmp_path):
     assert elsewhere.with_suffix(".html").is_file() and "# other/bench · latency" in elsewhere.with_suffix(
         ".md").read_text()
     assert 'href="other/bench/latency.html"' in (out / "index.html").read_text()
+    mine = out / "notes" / "my_table.csv"  # a CSV of one's own beside the boards is left alone
+    mine.parent.mkdir()
+    board[["benchmark", "target", "rank", "kendall_tau_mean"]].to_csv(mine, index=False)
+    build_leaderboards(root, out)
+    assert not mine.with_suffix(".md").exists() and "notes/" not in (out / "README.md").read_text()
 
 
 def test_cli_evaluate_and_leaderboard_build(plugin, tmp_path, capsys, data_dir):
