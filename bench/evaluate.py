@@ -92,30 +92,23 @@ def paired_test_metric(bm: bench.Benchmark, target: str) -> str | None:
 
 
 # -- predictor configurations -----------------------------------------------------------------------
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, float_digits: int | None = None) -> Any:
+    """``value`` as plain JSON types; with ``float_digits``, floats rounded to that many significant
+    digits (for hashing: a default computed at import time, e.g. ``np.logspace``, can differ in its
+    last bit across NumPy builds and must not change a config hash)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v, float_digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, float_digits) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, float) and float_digits is not None:
+        return float(f"{value:.{float_digits}g}")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return repr(value)
-
-
-def _hash_form(value: Any) -> Any:
-    """JSON-able params with floats to 12 significant digits: a default computed at import time
-    (``np.logspace``) can differ in its last bit across NumPy builds, and must not change the hash."""
-    if isinstance(value, dict):
-        return {k: _hash_form(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_hash_form(v) for v in value]
-    if isinstance(value, float):
-        return float(f"{value:.12g}")
-    return value
 
 
 def _instantiate(cls: type, params: dict[str, Any], seed: int) -> Any:
@@ -165,7 +158,7 @@ class PredictorConfig:
         resolved = dict(instance.get_params()) if callable(getattr(instance, "get_params", None)) else dict(params)
         resolved.pop("seed", None)
         resolved = _jsonable(resolved)
-        ident = {"class": class_id, "params": _hash_form(resolved), "source_sha256": source_sha}
+        ident = {"class": class_id, "params": _jsonable(resolved, float_digits=12), "source_sha256": source_sha}
         config_hash = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12]
         name = spec if spec in REGISTRY else (getattr(klass, "name", "") or klass.__name__)
         return cls(spec, str(name), load, params, resolved, class_id, source_sha, config_hash)

@@ -295,9 +295,9 @@ def write_board(board: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Board:
     return Board(str(benchmark), str(target), csv, md, png, text)
 
 
-def render_board_pages(csv: Path, board: pd.DataFrame | None = None) -> str:
-    """Write ``<target>.md`` and ``<target>.html`` beside a board CSV; returns the Markdown."""
-    board = pd.read_csv(csv) if board is None else board
+def render_board_pages(csv: Path, board: pd.DataFrame) -> str:
+    """Write ``<target>.md`` and ``<target>.html`` beside a board CSV (``board``, as read from it);
+    returns the Markdown."""
     blocks = board_blocks(board, image=csv.with_suffix(".png").name)
     text = render_markdown(blocks)
     atomic_write_text(csv.with_suffix(".md"), text)
@@ -324,13 +324,14 @@ def _board_csvs(out_dir: Path) -> list[tuple[Path, pd.DataFrame]]:
     return found
 
 
-def index_blocks(out_dir: str | os.PathLike[str], page: str = ".md") -> list[tuple]:
+def index_blocks(out_dir: str | os.PathLike[str], page: str = ".md",
+                 boards: list[tuple[Path, pd.DataFrame]] | None = None) -> list[tuple]:
     """The index of every board CSV under ``out_dir`` (so boards built separately all appear), its
-    links pointing at each board's ``page`` (``.md`` or ``.html``)."""
+    links pointing at each board's ``page`` (``.md`` or ``.html``); ``boards``: the CSVs, if already read."""
     out_dir = Path(out_dir)
     rows = []
     revisions: set[str] = set()
-    for csv, s in _board_csvs(out_dir):
+    for csv, s in _board_csvs(out_dir) if boards is None else boards:
         s = s.assign(label=_labels(s))
         largest = s[s["train_size"] == s["train_size"].max()]
         top = largest.sort_values("rank").iloc[0]
@@ -382,9 +383,10 @@ def build_leaderboards(
     boards = [write_board(board.reset_index(drop=True), out)
               for _, board in summary.groupby(["benchmark", "target"], sort=True)]
     built = {b.csv for b in boards}
-    for csv, board in _board_csvs(out):  # boards built earlier: their pages follow this renderer too
+    found = _board_csvs(out)  # every board under out, read once
+    for csv, board in found:  # boards built earlier: their pages follow this renderer too
         if csv not in built:
             render_board_pages(csv, board)
-    atomic_write_text(out / "README.md", index_markdown(out))
-    atomic_write_text(out / "index.html", render_html(index_blocks(out, page=".html")))
+    atomic_write_text(out / "README.md", render_markdown(index_blocks(out, boards=found)))
+    atomic_write_text(out / "index.html", render_html(index_blocks(out, page=".html", boards=found)))
     return boards

@@ -12,9 +12,9 @@
   message-passing ops; NB201: its convolutions), each group is one more channel next to the node
   types, with the same counts and path extremes plus the mean per path: how many message-passing
   layers the deepest and the shallowest branch stack is what sets over-smoothing and receptive field,
-  and a tree cannot add seven per-type counts up by itself (on NAS-Bench-Graph's development split,
-  n=1000, 3 seeds, it lifted XGBoost's Kendall tau on cora from 0.553 to 0.571, on pubmed from
-  0.456 to 0.484 and on NB201 from 0.861 to 0.879);
+  and a tree cannot add seven per-type counts up by itself (development splits, n=1000, 3 seeds: it
+  lifted XGBoost's Kendall tau on NAS-Bench-Graph cora from 0.553 to 0.571 and pubmed from 0.456
+  to 0.484, and on NB201 from 0.861 to 0.879);
 * ``extra`` -- the batch's side features (parameters, FLOPs, zero-cost proxies).
 
 Everything is vectorised over architectures (a loop over node positions only).
@@ -160,7 +160,7 @@ def dag_features(adjacency: np.ndarray, ops: np.ndarray, n_types: int, groups: n
     depth = np.zeros((n, v), dtype=np.float32)  # longest path length from a source
     short = np.zeros((n, v), dtype=np.float32)  # shortest path length from a source
     n_paths = np.zeros((n, v), dtype=np.float32)
-    most = np.zeros((n, v, n_channels), dtype=np.float32)  # max nodes of each type on a path
+    most = np.zeros((n, v, n_channels), dtype=np.float32)  # max nodes of each channel on a path
     least = np.zeros((n, v, n_channels), dtype=np.float32)
     total = np.zeros((n, v, n_channels), dtype=np.float32)  # summed over all paths
     for w in range(v):
