@@ -1,9 +1,12 @@
 """Predictor leaderboards: stored result rows -> per (benchmark, target) CSV, Markdown and PNG.
 
-A board row summarizes one (predictor, config hash, training-set size) over its seeds: mean and
-95 % t-interval half-width of every metric, and paired tests (same seeds, so same splits) of its
-Kendall tau against the ``random`` baseline. Everything is computed from the stored rows only, in a
-fixed order, so building twice from the same results gives the same files.
+A board row summarizes one (predictor, config hash, training-set size) over its seeds. Every metric
+is recomputed from the stored predictions with the current metric code (:mod:`bench.metrics`), and
+its interval is a paired bootstrap over test architectures with the seeds' spread included
+(:mod:`bench.intervals`): the mean, the 95 % percentile interval (``_lo``, ``_hi``) and its
+half-width (``_ci95``). Paired tests of Kendall tau against the ``random`` baseline and against the
+size's best predictor (Holm-corrected) use the same resamples. Everything is computed from the stored
+results only, in a fixed order with seeded resamples, so building twice gives the same files.
 """
 
 from __future__ import annotations
@@ -13,20 +16,25 @@ import html
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
-from bench.metrics import ALL_METRICS, RANKING_METRICS, mean_ci95, paired_pvalue
+from bench.intervals import N_BOOT, holm, interval, paired_pvalue, resample_weights
+from bench.metrics import ALL_METRICS, RANKING_METRICS, TOP_FRACTIONS, Resamples, mean_ci95
 
 #: the baseline every predictor is tested against
 BASELINE = "random"
-#: per-seed values summarized on a board (mean and ci95 each)
-SUMMARIZED = (*ALL_METRICS, "fit_seconds", "predict_seconds")
+#: per-seed timings summarized with a t-interval (not test-set quantities)
+TIMINGS = ("fit_seconds", "predict_seconds")
+#: a predictor is "as good as the best" at a size when its Holm-adjusted p against the best is at least this
+ALPHA = 0.05
 GROUP = ["benchmark", "target", "predictor", "config_hash", "train_size"]
 
 
@@ -44,35 +52,94 @@ def _digest(values: list[str]) -> str:
     return hashlib.sha256("\n".join(values).encode()).hexdigest()[:16]
 
 
-def summarize(rows: pd.DataFrame) -> pd.DataFrame:
-    """One line per (benchmark, target, predictor, config hash, train size), ranked within each size."""
+@dataclass
+class _Scores:
+    """One cell's per-seed point values and bootstrap replicates, metric by metric."""
+
+    seeds: list[int]
+    point: dict[str, np.ndarray]
+    reps: dict[str, np.ndarray]
+
+    def paired(self, other: _Scores, metric: str) -> tuple[np.ndarray, ...]:
+        common = [s for s in self.seeds if s in other.seeds]
+        a = [self.seeds.index(s) for s in common]
+        b = [other.seeds.index(s) for s in common]
+        return (self.point[metric][a], self.reps[metric][a], other.point[metric][b], other.reps[metric][b])
+
+
+def _score_board(board_rows: pd.DataFrame, store: Any, n_boot: int, key: str) -> tuple[list[dict], dict]:
+    """Per row, every metric recomputed on the test set (point) and on ``n_boot`` shared resamples."""
+    hib = bool(board_rows["higher_is_better"].iloc[0])
+    arrays = [store.predictions(r) for _, r in board_rows.iterrows()]
+    test_ids = arrays[0]["test_ids"]
+    for a, unit in zip(arrays, board_rows["unit"], strict=True):
+        if not np.array_equal(a["test_ids"], test_ids):
+            raise UsageError(f"{unit}: its test set differs from the board's other rows; re-run it")
+    y = np.asarray(arrays[0]["y_true"], dtype=np.float64)
+    weights = resample_weights(y.size, n_boot, key)
+    sets = {"": (Resamples(y, hib), Resamples(y, hib, weights), None)}
+    twin = board_rows["test_metric"].dropna() if "test_metric" in board_rows.columns else pd.Series(dtype=object)
+    if not twin.empty and f"y_{twin.iloc[0]}" in arrays[0]:
+        y_twin = np.asarray(arrays[0][f"y_{twin.iloc[0]}"], dtype=np.float64)
+        ok = np.isfinite(y_twin)
+        twin_hib = bool(board_rows["test_metric_higher_is_better"].dropna().iloc[0]) \
+            if "test_metric_higher_is_better" in board_rows.columns else hib
+        sets["test_metric_"] = (Resamples(y_twin[ok], twin_hib), Resamples(y_twin[ok], twin_hib, weights[:, ok]), ok)
+    scores = []
+    for a in arrays:
+        point, reps = {}, {}
+        for prefix, (exact, boot, ok) in sets.items():
+            y_pred = np.asarray(a["y_pred"], dtype=np.float64)
+            y_pred = y_pred if ok is None else y_pred[ok]
+            metrics = ALL_METRICS if not prefix else RANKING_METRICS
+            point.update({prefix + m: float(v[0]) for m, v in exact.score(y_pred, metrics).items()})
+            reps.update({prefix + m: v for m, v in boot.score(y_pred, metrics).items()})
+        scores.append((point, reps))
+    exact = sets[""][0]
+    chance = {f"{m}_chance": float(exact.precision_chance(f)[0]) for m, f in TOP_FRACTIONS.items()}
+    return scores, chance
+
+
+def summarize(rows: pd.DataFrame, store: Any, n_boot: int = N_BOOT, progress: bool = False) -> pd.DataFrame:
+    """One line per (benchmark, target, predictor, config hash, train size), ranked within each size.
+
+    ``store`` (a :class:`bench.evaluate.ResultStore`) gives each row's predictions: metrics and their
+    intervals are recomputed from them (``n_boot`` bootstrap resamples of the test set per board).
+    """
     if rows.empty:
         raise UsageError("no result rows to summarize")
     rows = rows.sort_values([*GROUP, "seed"], kind="stable").reset_index(drop=True)
-    twins = [f"test_metric_{m}" for m in RANKING_METRICS if f"test_metric_{m}" in rows.columns]
     out = []
-    for (benchmark, target), board_rows in rows.groupby(["benchmark", "target"], sort=True):
-        base = _baseline_rows(board_rows)
-        for key, g in board_rows.groupby(GROUP[2:], sort=True):
-            predictor, config_hash, train_size = key
+    boards = list(rows.groupby(["benchmark", "target"], sort=True))
+    for i, ((benchmark, target), board_rows) in enumerate(boards):
+        if progress:
+            print(f"  board {i + 1}/{len(boards)}: {benchmark} {target} ({len(board_rows)} rows)", file=sys.stderr)
+        tests = sorted(set(board_rows["test_hash"]))
+        key = f"{benchmark}|{target}|{','.join(tests)}"
+        scored, chance = _score_board(board_rows, store, n_boot, key)
+        board_rows = board_rows.assign(_i=range(len(board_rows)))
+        names = [m for m in scored[0][0]]
+        cells: dict[tuple, _Scores] = {}
+        lines: list[dict[str, object]] = []
+        for cell_key, g in board_rows.groupby(GROUP[2:], sort=True):
+            predictor, config_hash, train_size = cell_key
+            idx = list(g["_i"])
+            sc = _Scores([int(s) for s in g["seed"]],
+                         {m: np.array([scored[j][0][m] for j in idx]) for m in names},
+                         {m: np.stack([scored[j][1][m] for j in idx]) for m in names})
+            cells[cell_key] = sc
             line: dict[str, object] = {"benchmark": benchmark, "target": target, "predictor": predictor,
                                        "config_hash": config_hash, "train_size": int(train_size),
-                                       "n_seeds": len(g), "seeds": ",".join(str(int(s)) for s in g["seed"])}
-            for m in SUMMARIZED:
+                                       "n_seeds": len(g), "seeds": ",".join(str(s) for s in sc.seeds)}
+            for m in names:
+                iv = interval(sc.point[m], sc.reps[m], f"{key}|{m}")
+                line[f"{m}_mean"], line[f"{m}_ci95"] = iv.mean, iv.half_width
+                line[f"{m}_lo"], line[f"{m}_hi"] = iv.lo, iv.hi
+            for m in TIMINGS:
                 line[f"{m}_mean"], line[f"{m}_ci95"] = mean_ci95(g[m].to_numpy(float))
-            b = base[base["train_size"] == train_size].set_index("seed")["kendall_tau"]
-            common = [s for s in g["seed"] if s in b.index]
-            if predictor == BASELINE or len(common) < 2:
-                line["p_vs_random"] = line["p_vs_random_wilcoxon"] = float("nan")
-            else:
-                mine = g.set_index("seed").loc[common, "kendall_tau"].to_numpy(float)
-                theirs = b.loc[common].to_numpy(float)
-                line["p_vs_random"] = paired_pvalue(mine, theirs, "t")
-                line["p_vs_random_wilcoxon"] = paired_pvalue(mine, theirs, "wilcoxon")
-            if twins and g["test_metric"].notna().any():
+            line.update(chance)
+            if "test_metric_kendall_tau" in names:
                 line["test_metric"] = g["test_metric"].dropna().iloc[0]
-                for c in twins:
-                    line[f"{c}_mean"], line[f"{c}_ci95"] = mean_ci95(g[c].to_numpy(float))
             line["params"] = json.dumps(g["params"].iloc[0], sort_keys=True, default=str)
             line["n_train_mean"] = float(g["n_train"].mean())
             line["n_test"] = int(g["n_test"].iloc[0])
@@ -83,14 +150,42 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
             line["archbench_version"] = ",".join(sorted({str(v.get("archbench")) for v in g["versions"]}))
             revisions = {str(v.get("archbench_git") or "unrecorded") for v in g["versions"]}
             line["code_revision"] = ",".join(sorted(revisions))
-            out.append(line)
+            line["n_boot"] = n_boot
+            lines.append(line)
+        _paired_tests(lines, cells, _baseline_rows(board_rows), key)
+        out.extend(lines)
     board = pd.DataFrame(out)
     board["rank"] = (board.sort_values(["kendall_tau_mean", "predictor", "config_hash"], ascending=[False, True, True])
                      .groupby(["benchmark", "target", "train_size"]).cumcount() + 1)
     board = board.sort_values(["benchmark", "target", "train_size", "rank"], kind="stable").reset_index(drop=True)
     first = ["benchmark", "target", "predictor", "train_size", "rank", "n_seeds", "kendall_tau_mean",
-             "kendall_tau_ci95", "spearman_mean", "precision_top5_mean", "ri_mean", "fit_seconds_mean", "p_vs_random"]
+             "kendall_tau_ci95", "kendall_tau_lo", "kendall_tau_hi", "spearman_mean", "precision_top5_mean",
+             "ri_mean", "fit_seconds_mean", "p_vs_random", "p_vs_best_holm", "as_good_as_best"]
     return board[first + [c for c in board.columns if c not in first]]
+
+
+def _paired_tests(lines: list[dict], cells: dict[tuple, _Scores], base: pd.DataFrame, key: str) -> None:
+    """Kendall tau of each line against ``random`` and, Holm-corrected per size, against the size's best."""
+    base_hash = base["config_hash"].iloc[0] if not base.empty else None
+    by_size: dict[int, list[dict]] = {}
+    for line in lines:
+        by_size.setdefault(int(line["train_size"]), []).append(line)
+        cell = cells[(line["predictor"], line["config_hash"], line["train_size"])]
+        ref = cells.get((BASELINE, base_hash, line["train_size"]))
+        is_base = line["predictor"] == BASELINE
+        line["p_vs_random"] = float("nan") if is_base or ref is None else \
+            paired_pvalue(*cell.paired(ref, "kendall_tau"), key=f"{key}|vs-random")
+    for group in by_size.values():
+        best = max(group, key=lambda ln: (np.nan_to_num(ln["kendall_tau_mean"], nan=-np.inf), ln["predictor"]))
+        best_cell = cells[(best["predictor"], best["config_hash"], best["train_size"])]
+        raw = [float("nan") if ln is best else
+               paired_pvalue(*cells[(ln["predictor"], ln["config_hash"], ln["train_size"])].paired(
+                   best_cell, "kendall_tau"), key=f"{key}|vs-best") for ln in group]
+        adjusted = holm(raw)
+        for ln, p, q in zip(group, raw, adjusted, strict=True):
+            ln["best_predictor"] = best["predictor"]
+            ln["p_vs_best"], ln["p_vs_best_holm"] = p, q
+            ln["as_good_as_best"] = bool(ln is best or not (q < ALPHA))
 
 
 # -- rendering ----------------------------------------------------------------------------------------
@@ -128,6 +223,31 @@ def _pvalue(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _span(r: Any, metric: str, digits: int) -> str:
+    """``mean [lo, hi]`` for a metric whose interval may be skewed; the mean alone without one."""
+    mean, lo, hi = (getattr(r, f"{metric}_{s}", float("nan")) for s in ("mean", "lo", "hi"))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return _fmt(mean, digits)
+    return f"{_fmt(mean, digits)} [{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
+
+
+def _tied(r: Any) -> bool:
+    value = getattr(r, "as_good_as_best", False)
+    return bool(value) and str(value) != "nan"
+
+
+def _bold(text: str, on: bool) -> str:
+    return f"**{text}**" if on else text
+
+
+def _first(board: pd.DataFrame, column: str) -> float:
+    return float(board[column].iloc[0]) if column in board.columns else float("nan")
+
+
+def _n_boot(board: pd.DataFrame) -> str:
+    return str(int(board["n_boot"].max())) if "n_boot" in board.columns else "–"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -148,29 +268,38 @@ def board_blocks(board: pd.DataFrame, image: str | None = None) -> list[tuple]:
         ("h1", f"{benchmark} · {target}"),
         ("p", f"Target `{target}`: {board['target_description'].iloc[0]}. Test set: {int(board['n_test'].iloc[0])} "
               f"architectures (test hash `{tests[:16]}`), seeds per cell: {'/'.join(map(str, seeds))}. Frozen splits "
-              "and metrics: `datasets/PROTOCOL.md`. ± is the 95 % t-interval over seeds; p: paired t-test of "
-              f"Kendall tau against `{BASELINE}` over the same seeds."),
+              "and metrics: `datasets/PROTOCOL.md`. Intervals include test-set sampling: a paired bootstrap over "
+              f"test architectures ({_n_boot(board)} resamples) with the seeds' spread, 95 % percentile interval; "
+              "± is its half-width, [lo, hi] where it is skewed. Selection metrics (P@k, RI, regret) take the "
+              "expectation over architectures tied on the prediction; by chance P@5% scores "
+              f"{_fmt(_first(board, 'precision_top5_chance'))} and P@1% {_fmt(_first(board, 'precision_top1_chance'))} "
+              "on this test set. p: paired bootstrap test of Kendall tau against "
+              f"`{BASELINE}`; vs best: against the size's best predictor, Holm-corrected over the size's predictors "
+              "(**bold** where not significantly worse at 5 %)."),
         ("h2", "Kendall tau by training-set size"),
     ]
     order = list(largest["label"]) + sorted(set(board["label"]) - set(largest["label"]))
-    cells = {(r.label, r.train_size): _pm(r.kendall_tau_mean, r.kendall_tau_ci95) for r in board.itertuples()}
+    cells = {(r.label, r.train_size): _bold(_pm(r.kendall_tau_mean, r.kendall_tau_ci95), _tied(r))
+             for r in board.itertuples()}
     blocks.append(("table", ["predictor", *[f"n={s}" for s in sizes]],
                    [[lab, *[cells.get((lab, s), "") for s in sizes]] for lab in order]))
-    header = ["rank", "predictor", "Kendall τ", "Spearman", "P@5%", "P@1%", "RI %", "regret", "MAE"]
+    header = ["rank", "predictor", "Kendall τ", "Spearman", "P@5%", "P@1%", "RI % [95 % CI]", "regret [95 % CI]",
+              "MAE"]
     if not hib:
         header.append("±10 %")
-    header += ["fit s", "predict s", "p vs random"]
+    header += ["fit s", "predict s", "p vs random", "p vs best (Holm)"]
     has_twin = "test_metric" in largest.columns and largest["test_metric"].notna().any()
     if has_twin:
         header.append(f"τ on {largest['test_metric'].dropna().iloc[0]}")
     rows = []
     for r in largest.itertuples():
-        row = [str(r.rank), r.label, _pm(r.kendall_tau_mean, r.kendall_tau_ci95), _fmt(r.spearman_mean),
-               _fmt(r.precision_top5_mean), _fmt(r.precision_top1_mean), _fmt(r.ri_mean, 2), _fmt(r.regret_mean, 4),
-               _fmt(r.mae_mean, 4)]
+        row = [str(r.rank), r.label, _bold(_pm(r.kendall_tau_mean, r.kendall_tau_ci95), _tied(r)),
+               _fmt(r.spearman_mean), _fmt(r.precision_top5_mean), _fmt(r.precision_top1_mean),
+               _span(r, "ri", 2), _span(r, "regret", 4), _fmt(r.mae_mean, 4)]
         if not hib:
             row.append(_fmt(r.within_10pct_mean))
-        row += [_fmt(r.fit_seconds_mean, 2), _fmt(r.predict_seconds_mean, 2), _pvalue(r.p_vs_random)]
+        row += [_fmt(r.fit_seconds_mean, 2), _fmt(r.predict_seconds_mean, 2), _pvalue(r.p_vs_random),
+                _pvalue(getattr(r, "p_vs_best_holm", float("nan")))]
         if has_twin:
             row.append(_fmt(getattr(r, "test_metric_kendall_tau_mean", float("nan"))))
         rows.append(row)
@@ -203,6 +332,7 @@ def _inline_html(text: str) -> str:
     """Escaped text with Markdown's inline code and links (the only inline markup boards use) as HTML."""
     out = html.escape(str(text), quote=False)
     out = re.sub(r"`([^`]*)`", r"<code>\1</code>", out)
+    out = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", out)
     return re.sub(r"\[([^\]]*)\]\(([^)]*)\)", r'<a href="\2">\1</a>', out)
 
 
@@ -250,9 +380,14 @@ def plot_board(board: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         style = {"color": "black", "linestyle": "--"} if is_base else {"color": colors(i % colors.N)}
         for ax, metric in zip(axes, ("kendall_tau", second[0]), strict=True):
             mean = g[f"{metric}_mean"].to_numpy(float)
-            ci = np.nan_to_num(g[f"{metric}_ci95"].to_numpy(float))
+            if f"{metric}_lo" in g.columns:
+                lo, hi = g[f"{metric}_lo"].to_numpy(float), g[f"{metric}_hi"].to_numpy(float)
+            else:
+                ci = np.nan_to_num(g[f"{metric}_ci95"].to_numpy(float))
+                lo, hi = mean - ci, mean + ci
             ax.plot(x, mean, marker="o", markersize=3, label=lab, **style)
-            ax.fill_between(x, mean - ci, mean + ci, alpha=0.15, color=style["color"], linewidth=0)
+            ax.fill_between(x, np.where(np.isfinite(lo), lo, mean), np.where(np.isfinite(hi), hi, mean), alpha=0.15,
+                            color=style["color"], linewidth=0)
     sizes = sorted(board["train_size"].unique())
     for ax, title in zip(axes, ("Kendall tau", second[1]), strict=True):
         ax.set_xscale("log")
@@ -262,7 +397,7 @@ def plot_board(board: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         ax.set_ylabel(title)
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=8, ncol=2)
-    fig.suptitle(f"{board['benchmark'].iloc[0]} · {board['target'].iloc[0]} (mean ± 95 % CI over seeds)")
+    fig.suptitle(f"{board['benchmark'].iloc[0]} · {board['target'].iloc[0]} (mean, 95 % bootstrap interval)")
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
@@ -365,12 +500,15 @@ def build_leaderboards(
     results_dir: str | os.PathLike[str] = "results",
     out_dir: str | os.PathLike[str] = "leaderboards",
     benchmarks: list[str] | None = None,
+    n_boot: int = N_BOOT,
+    progress: bool = False,
 ) -> list[Board]:
     """Write every board found in ``results_dir`` (optionally only some benchmarks), re-render the pages
     of boards already under ``out_dir``, and write the index as ``README.md`` and ``index.html``."""
     from bench.evaluate import ResultStore
 
-    rows = ResultStore(results_dir).frame()
+    store = ResultStore(results_dir)
+    rows = store.frame()
     if rows.empty:
         raise UsageError(f"no results in {results_dir}; run `archbench evaluate` first")
     if benchmarks:
@@ -379,7 +517,7 @@ def build_leaderboards(
             raise UsageError(f"no results for {', '.join(unknown)} in {results_dir}")
         rows = rows[rows["benchmark"].isin(benchmarks)]
     out = Path(out_dir)
-    summary = summarize(rows)
+    summary = summarize(rows, store, n_boot, progress=progress)
     boards = [write_board(board.reset_index(drop=True), out)
               for _, board in summary.groupby(["benchmark", "target"], sort=True)]
     built = {b.csv for b in boards}

@@ -31,8 +31,9 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 class RandomPredictor(Predictor):
     """The random-architecture baseline: a random draw from the training targets per architecture.
 
-    The draw is a hash of (seed, architecture id), so predictions do not depend on batch order or on
-    how often ``predict`` is called, and a different seed gives an independent ranking.
+    The draw is a hash of (seed, training-set size, architecture id), so predictions do not depend
+    on batch order or on how often ``predict`` is called, and every (seed, size) cell of a board gets
+    an independent ranking (a hash of the seed alone gave every size of a seed the same ranking).
     """
 
     name = "random"
@@ -48,7 +49,8 @@ class RandomPredictor(Predictor):
         return self
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
-        key = _splitmix64(np.asarray(archs.ids, dtype=np.int64).astype(np.uint64) ^ _splitmix64(np.uint64(self.seed)))
+        stream = _splitmix64(_splitmix64(np.uint64(self.seed)) ^ np.uint64(len(self.y_sorted_)))
+        key = _splitmix64(np.asarray(archs.ids, dtype=np.int64).astype(np.uint64) ^ stream)
         u = (key >> np.uint64(11)).astype(np.float64) / float(1 << 53)
         return self.y_sorted_[np.minimum((u * len(self.y_sorted_)).astype(np.int64), len(self.y_sorted_) - 1)]
 

@@ -123,3 +123,52 @@ def test_paired_pvalues_match_scipy():
         stats.ttest_rel([0.4, 0.5, 0.45], [0.0, 0.02, 0.01]).pvalue)
     with pytest.raises(ValueError, match="unknown paired test"):
         M.paired_pvalue(a, b, "sign")
+
+
+def test_selection_metrics_take_the_expectation_over_tied_predictions():
+    y = np.array([0.9, 0.1, 0.5, 0.3])
+    flat = np.zeros(4)  # every architecture tied: the pick is a uniformly random one
+    assert M.relative_improvement(y, flat) == pytest.approx(0.0)
+    assert M.regret(y, flat) == pytest.approx(0.9 - y.mean())
+    # the two best predictions tie (ids 1 and 2): the expected pick is their mean true value
+    p = np.array([0.0, 1.0, 1.0, 0.5])
+    assert M.regret(y, p) == pytest.approx(0.9 - 0.3)
+    assert M.relative_improvement(y, p) == pytest.approx(100 * (0.3 - y.mean()) / y.mean())
+    # precision@k with a tie across the k-th place: k=2 over 4 ties -> 2 of 4 drawn, each a hit w.p. 1/2
+    y8 = np.arange(8.0)
+    p8 = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=float)  # ids 4..7 tie for the top; true top-2 = 6, 7
+    assert M.precision_at_top(y8, p8, 0.25) == pytest.approx(0.5)
+    assert M.precision_at_top(y8, np.zeros(8), 0.25) == pytest.approx(M.precision_chance(y8, 0.25))
+    # the chance level counts label ties: three labels tie for the best, k = 1 -> 3 of 10
+    y10 = np.array([5.0, 9.0, 9.0, 1.0, 7.0, 9.0, 3.0, 2.0, 0.0, 4.0])
+    assert M.precision_chance(y10, 0.1) == pytest.approx(0.3)
+    assert M.precision_at_top(y10, np.zeros(10), 0.1) == pytest.approx(0.3)
+
+
+def test_concordance_counts_match_brute_force_with_ties():
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 9, 64, 257):
+        x = rng.integers(0, 6, n).astype(float)
+        y = rng.integers(0, 4, n).astype(float)
+        brute = (np.sign(x[:, None] - x[None, :]) * np.sign(y[:, None] - y[None, :])).sum(axis=1)
+        assert np.array_equal(M._concordance(x, y), brute)
+
+
+def test_weighted_resamples_equal_the_metrics_of_the_expanded_test_set():
+    rng = np.random.default_rng(4)
+    n = 300
+    y = np.round(rng.normal(size=n), 1)
+    p = np.round(y + rng.normal(size=n), 1)  # ties in both
+    weights = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(4)]).astype(np.float32)
+    for hib in (True, False):
+        point = M.score_resamples(y, p, hib)
+        exact = M.score_predictions(y, p, hib)
+        for m in M.ALL_METRICS:  # a row of ones is the test set itself, tau-b equal to scipy's
+            assert point[m][0] == pytest.approx(exact[m], rel=1e-9, abs=1e-12), m
+        reps = M.score_resamples(y, p, hib, weights)
+        for b in range(len(weights)):
+            idx = np.repeat(np.arange(n), weights[b].astype(int))
+            expanded = M.score_predictions(y[idx], p[idx], hib)
+            for m in M.ALL_METRICS:
+                tol = 0.01 if m == "kendall_tau" else 1e-5  # tau to first order in the weights
+                assert reps[m][b] == pytest.approx(expanded[m], rel=1e-5, abs=tol), (m, b)  # float32 counts

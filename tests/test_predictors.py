@@ -410,3 +410,16 @@ def test_stack_learns_on_training_data_to_ignore_a_useless_member(citeseer):
     assert tau(stack.predict(te), yt) > max(equal + 0.05, xgb - 0.02)
     with pytest.raises(ValueError, match="at least 2 folds"):
         get_predictor("stack", folds=1, **members).fit(tr, y)
+
+
+def test_random_rankings_are_independent_per_seed_and_training_size(citeseer):
+    """Each (seed, size) cell of a board gets its own ranking: a seed's pools of 10 and 20 share none."""
+    from scipy.stats import kendalltau
+
+    tr, y, te, _ = citeseer
+    small = get_predictor("random", seed=5).fit(tr.subset(np.arange(10)), y[:10]).predict(te)
+    large = get_predictor("random", seed=5).fit(tr.subset(np.arange(20)), y[:20]).predict(te)
+    other_seed = get_predictor("random", seed=6).fit(tr.subset(np.arange(20)), y[:20]).predict(te)
+    assert abs(kendalltau(small, large)[0]) < 0.05 and abs(kendalltau(large, other_seed)[0]) < 0.05
+    again = get_predictor("random", seed=5).fit(tr.subset(np.arange(20)), y[:20]).predict(te)
+    assert np.array_equal(large, again)

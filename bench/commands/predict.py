@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from bench.errors import UsageError
+from bench.intervals import N_BOOT
 
 #: ``--quick``: a few predictors (baselines, trees, a GNN), sizes and seeds; minutes on 2 cores
 QUICK_PREDICTORS = ("random", "params", "xgb", "gin")
@@ -50,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--results-dir", default="results", metavar="DIR", help="stored results (default: results)")
     b.add_argument("--out", default="leaderboards", metavar="DIR", help="output folder (default: leaderboards)")
     b.add_argument("--benchmark", metavar="NAME[,NAME...]", help="only these benchmarks")
+    b.add_argument("--bootstrap", type=int, default=N_BOOT, metavar="B",
+                   help=f"bootstrap resamples of the test set per board, for intervals and tests (default: {N_BOOT})")
     b.set_defaults(func=cmd_leaderboard_build)
 
 
@@ -140,7 +143,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                    strict=True)
         rows = rows[[k in wanted for k in keys]]
     if not rows.empty:
-        summary = summarize(rows)
+        summary = summarize(rows, ResultStore(args.results_dir))
         for _, board in summary.groupby(["benchmark", "target"], sort=True):
             print(board_markdown(board.reset_index(drop=True)))
     print(f"{len(report.ran)} unit(s) run, {len(report.skipped)} already stored, {len(report.failed)} failed "
@@ -156,7 +159,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_leaderboard_build(args: argparse.Namespace) -> int:
     from bench.leaderboard import build_leaderboards
 
-    boards = build_leaderboards(args.results_dir, args.out, _names(args.benchmark) or None)
+    if not 100 <= args.bootstrap <= 100_000:
+        raise UsageError(f"--bootstrap must be between 100 and 100000, got {args.bootstrap}")
+    boards = build_leaderboards(args.results_dir, args.out, _names(args.benchmark) or None, n_boot=args.bootstrap,
+                                progress=True)
     for board in boards:
         print(board.text)
     print(f"wrote {len(boards)} board(s) and {os.path.join(args.out, 'README.md')}", file=sys.stderr)
