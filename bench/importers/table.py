@@ -14,10 +14,13 @@ architecture column(s) and every label with its unit, split, epochs, seed reduct
         column: val_acc                   # default: the label's name
         unit: accuracy (%)
         split: valid                      # train | valid | test | none
-        epochs: 200                       # an integer, or null when not recorded
+        epochs: 200                       # an integer, {column: COLUMN} (per row), or null when not recorded
         seed_reduction: mean              # mean | median | max | min | first (over rows of one architecture)
-        higher_is_better: true            # or direction: maximize | minimize
+        higher_is_better: true            # or direction: maximize | minimize (both given must agree)
+        missing: skip                     # optional: skip empty/NaN cells (default: refuse the table)
         description: top-1 on the held-out 10k images   # optional; also extra: {...}
+    missing: skip                         # optional: the default for every label
+    equivalence_class: {column: cls}      # optional (sequence, graph): cells that are one network
     license: CC-BY-4.0                    # optional metadata, recorded in the store and dataset card
     citation: Doe et al. 2025
     source: https://example.org/mybench
@@ -30,13 +33,17 @@ list of tokens or a space-separated string; ``graph`` an adjacency column holdin
 lists and an ops column holding a JSON list of op names (JSONL/Parquet may hold real lists).
 Without ``space_config``, a ``sequence`` space takes as choices the tokens seen at each position
 (sorted, numbers numerically) and a ``graph`` space the ops seen (sorted) with ``max_nodes`` = the
-largest graph and no edge bound: give the config to describe a larger space than the table covers.
+largest graph and no edge bound: give the config to describe a larger space than the table covers
+(keys the card leaves out are inferred; an unknown key is refused with the valid ones).
 
 Rows are grouped by canonical id, so repeated seeds, non-canonical ``nasbench-graph`` strings and
 isomorphic ``graph`` cells become one architecture whose labels are reduced as each label's
-``seed_reduction`` says (missing cells skipped); the stored ``seed_reduction`` states the statistic
-and how many rows went into it. Any problem is a one-line error naming the card key, or the table
-row (counted from 1, header excluded) and column.
+``seed_reduction`` says; the stored ``seed_reduction`` states the statistic, how many rows went into
+it and how many missing cells were skipped. An empty or NaN label cell is refused unless the label
+(or the card) says ``missing: skip``, so a broken export never imports silently. An
+``equivalence_class`` column groups cells the space cannot see are equal
+(:mod:`bench.importers.equivalence`). Any problem is a one-line error naming the card key, or the table row (counted from 1,
+header excluded) and column; duplicate YAML keys are refused with their line.
 """
 
 from __future__ import annotations
