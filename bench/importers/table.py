@@ -42,8 +42,9 @@ isomorphic ``graph`` cells become one architecture whose labels are reduced as e
 it and how many missing cells were skipped. An empty or NaN label cell is refused unless the label
 (or the card) says ``missing: skip``, so a broken export never imports silently. An
 ``equivalence_class`` column groups cells the space cannot see are equal
-(:mod:`bench.importers.equivalence`). Any problem is a one-line error naming the card key, or the table row (counted from 1,
-header excluded) and column; duplicate YAML keys are refused with their line.
+(:mod:`bench.importers.equivalence`). Any problem is a one-line error naming the card key, or the
+table row (counted from 1, header excluded) and column; duplicate YAML keys are refused with their
+line.
 """
 
 from __future__ import annotations
