@@ -55,7 +55,7 @@ class LabelInfo:
     description: str = ""
     axes: tuple[str, ...] = ("arch",)
     extra: Mapping[str, Any] = field(default_factory=dict)
-    #: epochs that vary by architecture (``epochs`` is then None): e.g. "12-200 per architecture (label x_epochs)"
+    #: epochs that vary by architecture (``epochs`` is then None), e.g. "per architecture: 12-200 (column 'ep'; ..."
     epochs_detail: str = ""
 
     def __post_init__(self) -> None:

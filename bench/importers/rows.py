@@ -1,4 +1,4 @@
-"""Several source rows per {per} (seeds, isomorphic duplicates) reduced to one stored row.
+"""Several source rows per architecture (seeds, isomorphic duplicates) reduced to one stored row.
 
 A benchmark stores one row per canonical id. When a source lists an architecture more than once
 (repeated seeds in a user's table, or NASLib NB101 specs that prune to the same cell), the rows
