@@ -136,6 +136,9 @@ class Benchmark:
             rows_c = np.minimum(rows, len(self.ids) - 1)
             missing = self.ids[rows_c] != ids
             rows = rows_c
+        if missing.any() and self.iso_class is not None:
+            rows[missing] = self._isomorphic_rows(ids[missing])
+            missing = rows < 0
         if missing.any():
             bad = ids[missing]
             raise InvalidArchitecture(
@@ -143,6 +146,27 @@ class Benchmark:
                 f"{self._describe_id(int(bad[0]))})"
             )
         return rows
+
+    @cached_property
+    def _class_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(stored class ids ascending, the row of each class's lowest stored id)."""
+        classes, first = np.unique(np.asarray(self.iso_class, dtype=np.int64), return_index=True)
+        return classes, first.astype(np.int32)
+
+    def _isomorphic_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Rows answering ids the table lacks through their isomorphism class (-1 where none does).
+
+        A table that stores one cell per class (or some members) answers for every isomorphic cell
+        with the lowest stored id of the cell's class, the cell the frozen splits use; the class is
+        the space's (NB201: ``to_unique_str``). Cells no stored class holds stay missing.
+        """
+        try:
+            cls = self.space.iso_class(self.space.from_ids(ids))
+        except (InvalidArchitecture, ValueError):
+            return np.full(len(ids), -1, dtype=np.int32)
+        classes, first = self._class_rows
+        at = np.minimum(np.searchsorted(classes, cls), len(classes) - 1)
+        return np.where(classes[at] == cls, first[at], -1).astype(np.int32)
 
     def _describe_id(self, arch_id: int) -> str:
         try:

@@ -55,6 +55,8 @@ class LabelInfo:
     description: str = ""
     axes: tuple[str, ...] = ("arch",)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: epochs that vary by architecture (``epochs`` is then None), e.g. "per architecture: 12-200 (column 'ep'; ..."
+    epochs_detail: str = ""
 
     def __post_init__(self) -> None:
         if self.split not in SPLITS:
@@ -70,6 +72,8 @@ class LabelInfo:
         d["axes"] = json.dumps(list(self.axes))
         d["extra"] = json.dumps(dict(self.extra), sort_keys=True)
         d.pop("name")
+        if not self.epochs_detail:  # absent unless used, so other stores keep their bytes and checksums
+            d.pop("epochs_detail")
         return d
 
     @classmethod
@@ -86,10 +90,13 @@ class LabelInfo:
             description=str(attrs.get("description", "")),
             axes=tuple(json.loads(attrs.get("axes", '["arch"]'))),
             extra=json.loads(attrs.get("extra", "{}")),
+            epochs_detail=str(attrs.get("epochs_detail", "")),
         )
 
     def describe(self) -> str:
-        if self.epochs is None:
+        if self.epochs_detail:
+            epochs = f"epochs {self.epochs_detail}"
+        elif self.epochs is None:
             epochs = "epochs n/a" if self.split == "none" else "epochs not recorded by the source"
         else:
             epochs = f"{self.epochs} epochs"

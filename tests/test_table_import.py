@@ -49,7 +49,7 @@ def test_nb201_table_reduces_seeds_and_accepts_strings_or_indices(shared_data, t
     ])
     rows.to_csv(tmp_path / "t.csv", index=False)
     card = write_card(tmp_path, "t.csv", name="mine/nb201", space="nb201", architecture={"column": "arch"},
-                      labels={"acc": label(), "time": label("s", "train", 200, "max", column="t")})
+                      labels={"acc": label(), "time": label("s", "train", 200, "max", column="t", missing="skip")})
     import_source("table", card, tmp_path / "data")
     b = bench.load("mine/nb201", tmp_path / "data")
     assert np.array_equal(b.ids, np.sort(src["index"].to_numpy()))
@@ -58,6 +58,7 @@ def test_nb201_table_reduces_seeds_and_accepts_strings_or_indices(shared_data, t
     assert np.allclose(b.labels("acc"), expected, rtol=0, atol=1e-12)
     assert np.array_equal(b.labels("time"), src["train-per-time"].to_numpy()[order])  # NaN rows skipped
     assert b.metric_info("acc").seed_reduction == "mean of 2 rows per architecture"
+    assert b.metric_info("time").seed_reduction == "max of 1 row per architecture; 40 missing values skipped"
     assert b.query([src["arch_str"].iloc[3]], "acc")[0] == pytest.approx(expected[np.argsort(order)][3])
     assert b.iso_class is not None and (tmp_path / "data" / "mine" / "nb201.md").is_file()
 
@@ -273,3 +274,207 @@ def test_cli_card_error_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "labels.v.higher_is_better" in err
     assert not (tmp_path / "d").exists()
+
+
+# ---- equivalence classes --------------------------------------------------------------------------
+NB201_TOKENS = ("none", "skip", "conv1x1", "conv3x3", "avgpool")
+
+
+def nb201_cells(shared_data: Path) -> pd.DataFrame:
+    """NB201 CIFAR-10 (cifar10-valid) joined with the index: id, class representative, 6 op tokens, accuracy."""
+    acc = pd.read_csv(shared_data / "nb201_landscapes" / "cifar10_avg.csv", usecols=["index", "valid-accuracy"])
+    idx = pd.read_csv(shared_data / "nb201_index" / "nb201_arch_index.csv", dtype={"op_codes": str})
+    cells = idx.merge(acc, left_on="arch_idx", right_on="index")
+    cells["tokens"] = [" ".join(NB201_TOKENS[int(c)] for c in code) for code in cells["op_codes"]]
+    return cells.rename(columns={"valid-accuracy": "acc", "rep_arch_idx": "cls"})
+
+
+def class_slice(shared_data: Path, n_classes: int) -> pd.DataFrame:
+    """Every cell of the first ``n_classes`` NB201 classes that have more than one member."""
+    cells = nb201_cells(shared_data)
+    sizes = cells.groupby("cls").size()
+    keep = sizes[sizes > 1].index[:n_classes]
+    return cells[cells["cls"].isin(keep)].reset_index(drop=True)
+
+
+def test_equivalence_classes_keep_each_class_on_one_side_and_answer_for_every_member(shared_data, tmp_path):
+    from bench.protocol import FrozenSplits
+
+    cells = class_slice(shared_data, 150)
+    cells[["tokens", "cls", "acc"]].to_csv(tmp_path / "t.csv", index=False)
+    common = {"space": "sequence", "architecture": {"column": "tokens"}, "labels": {"acc": label(column="acc")}}
+    for name, extra in (("plain", {}), ("classes", {"equivalence_class": {"column": "cls"}}),
+                        ("pooled", {"equivalence_class": {"column": "cls", "labels": "pooled"}})):
+        card = write_card(tmp_path, "t.csv", name=f"mine/{name}", **common, **extra)
+        import_source("table", card, tmp_path / "data")
+    plain, classes, pooled = (bench.load(f"mine/{n}", tmp_path / "data") for n in ("plain", "classes", "pooled"))
+    ids = plain.to_ids(cells["tokens"].tolist())  # each cell's sequence id
+    cls_of = dict(zip(ids.tolist(), cells["cls"], strict=True))
+    rep = pd.Series(ids).groupby(cells["cls"].to_numpy()).min()  # the lowest id of each class
+    assert len(classes) == len(cells) and classes.iso_class is not None
+    assert np.array_equal(classes.iso_class, rep.loc[[cls_of[i] for i in classes.ids]].to_numpy())
+
+    def straddling(bm: bench.Benchmark) -> int:
+        splits = FrozenSplits(bm)
+        test = {cls_of[i] for i in splits.test_ids.tolist()}
+        train = {cls_of[i] for i in splits.train_order(0).tolist()}
+        return len(test & train)
+
+    assert straddling(plain) > 0  # without the column isomorphs sit on both sides
+    assert straddling(classes) == straddling(pooled) == 0
+    splits = FrozenSplits(classes)
+    assert len(splits.pool) == len(rep) and set(splits.pool.tolist()) == set(rep.tolist())
+    # a non-representative member answers with its class's labels: the representative's row, or all rows pooled
+    member = cells[(ids != rep.loc[cells["cls"]].to_numpy())].iloc[0]
+    rep_row = cells[ids == rep.loc[member["cls"]]].iloc[0]
+    assert member["acc"] != rep_row["acc"]
+    assert classes.query([member["tokens"]], "acc")[0] == rep_row["acc"]
+    assert plain.query([member["tokens"]], "acc")[0] == member["acc"]
+    mean = cells.loc[cells["cls"] == member["cls"], "acc"].mean()
+    assert pooled.query([member["tokens"]], "acc")[0] == pytest.approx(mean, abs=1e-12)
+    info = classes.metric_info("acc").seed_reduction
+    assert "stores its representative's value" in info and "column 'cls'" in info
+    assert "equivalence class" in pooled.metric_info("acc").seed_reduction
+    assert "150 equivalence classes" in (tmp_path / "data" / "mine" / "classes.md").read_text()
+
+
+def test_equivalence_class_errors(shared_data, tmp_path):
+    cells = class_slice(shared_data, 3)
+    rows = cells[["tokens", "cls", "acc"]].copy()
+    rows.loc[len(rows)] = [rows["tokens"].iloc[0], 999999, 1.0]  # the same cell named in another class
+    csv = rows.to_csv(index=False)
+    seq = {"name": "e/s", "space": "sequence", "architecture": {"column": "tokens"}, "labels": {"acc": label()}}
+    msg = _import_error(tmp_path, csv, **seq, equivalence_class={"column": "cls"})
+    assert f"rows 1 and {len(rows)} are the same architecture but name classes" in msg and "'999999'" in msg
+    msg = _import_error(tmp_path, csv, **seq, equivalence_class={"column": "cls", "labels": "average"})
+    assert "equivalence_class.labels is 'average'" in msg and "pooled" in msg
+    nb = {**seq, "space": "nb201", "architecture": {"column": "arch_str"}}
+    msg = _import_error(tmp_path, cells[["arch_str", "cls", "acc"]].to_csv(index=False), **nb,
+                        equivalence_class={"column": "cls"})
+    assert "equivalence_class applies to sequence and graph spaces" in msg
+
+
+def test_nb201_table_of_class_representatives_answers_for_isomorphic_cells(shared_data, tmp_path, capsys):
+    cells = nb201_cells(shared_data)
+    reps = cells[cells["arch_idx"] == cells["cls"]].iloc[:300]
+    reps[["arch_str", "acc"]].to_csv(tmp_path / "t.csv", index=False)
+    card = write_card(tmp_path, "t.csv", name="mine/reps", space="nb201", architecture={"column": "arch_str"},
+                      labels={"acc": label()})
+    import_source("table", card, tmp_path / "data")
+    b = bench.load("mine/reps", tmp_path / "data")
+    members = cells[cells["cls"].isin(reps["arch_idx"]) & (cells["arch_idx"] != cells["cls"])].iloc[:50]
+    expected = reps.set_index("arch_idx").loc[members["cls"], "acc"].to_numpy()
+    assert np.array_equal(b.query(members["arch_idx"].to_numpy(), "acc"), expected)
+    assert np.array_equal(b.query(members["arch_str"].tolist(), "acc"), expected)
+    outside = int(cells.loc[~cells["cls"].isin(reps["arch_idx"]), "arch_idx"].iloc[0])
+    with pytest.raises(bench.InvalidArchitecture, match=f"not in mine/reps \\(first: id {outside}"):
+        b.query([outside], "acc")
+    member = members.iloc[0]
+    assert main(["--data-dir", str(tmp_path / "data"), "query", "mine/reps", member["arch_str"]]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split("\t")[0] == str(member["cls"]) and float(out[1].split("\t")[-1]) == pytest.approx(expected[0])
+
+
+# ---- imports: missing values, directions, duplicate keys, epochs per row, space_config ----------------
+def landscape_rows(shared_data: Path, n: int = 60) -> pd.DataFrame:
+    """NB201 rows with two "seeds" per cell for the first n/2 cells (valid and test accuracy)."""
+    src = pd.read_csv(shared_data / "nb201_landscapes" / "cifar10_avg.csv").iloc[: n // 2]
+    return pd.concat([pd.DataFrame({"arch": src["arch_str"], "acc": src["valid-accuracy"]}),
+                      pd.DataFrame({"arch": src["arch_str"], "acc": src["test-accuracy"]})], ignore_index=True)
+
+
+def test_missing_labels_refused_unless_skipped_and_counted_everywhere(shared_data, tmp_path, capsys):
+    rows = landscape_rows(shared_data)
+    rows.loc[[3, 40, 41], "acc"] = np.nan
+    rows.iloc[:35].to_csv(tmp_path / "t.csv", index=False)  # cells 5..29 have one row, 0..4 two
+    nb = {"name": "mine/nan", "space": "nb201", "architecture": {"column": "arch"}}
+    msg = _import_error(tmp_path, rows.iloc[:35].to_csv(index=False), **nb, labels={"acc": label()})
+    assert "row 4, column 'acc': missing value (1 in this column)" in msg and "missing: skip" in msg
+    rows.to_csv(tmp_path / "t.csv", index=False)
+    card = write_card(tmp_path, "t.csv", **nb, missing="skip", labels={"acc": label()})
+    assert main(["--data-dir", str(tmp_path / "data"), "import", "table", str(card)]) == 0
+    assert "3 missing values skipped" in capsys.readouterr().out
+    b = bench.load("mine/nan", tmp_path / "data")
+    said = b.metric_info("acc").seed_reduction
+    assert said == "mean of 1-2 rows per architecture (median 2); 3 missing values skipped"
+    assert main(["--data-dir", str(tmp_path / "data"), "info", "mine/nan"]) == 0
+    assert "3 missing values skipped" in capsys.readouterr().out
+    assert "3 missing label values skipped" in (tmp_path / "data" / "mine" / "nan.md").read_text()
+    # a label-level missing: error overrides the card's skip
+    (tmp_path / "again").mkdir()
+    msg = _import_error(tmp_path / "again", rows.to_csv(index=False), **nb, missing="skip",
+                        labels={"acc": label(missing="error")})
+    assert "row 4, column 'acc'" in msg
+
+
+def test_seed_reduction_says_exactly_what_happened(shared_data, tmp_path):
+    rows = landscape_rows(shared_data).iloc[:45]  # 15 cells with two rows, 15 with one
+    rows.to_csv(tmp_path / "t.csv", index=False)
+    card = write_card(tmp_path, "t.csv", name="mine/r", space="nb201", architecture={"column": "arch"},
+                      labels={"acc": label(how="median")})
+    import_source("table", card, tmp_path / "data")
+    said = bench.load("mine/r", tmp_path / "data").metric_info("acc").seed_reduction
+    assert said == "median of 1-2 rows per architecture (median 1)"  # nothing missing, nothing claimed
+
+
+def test_contradictory_direction_and_duplicate_keys_refused(tmp_path):
+    csv = "arch,v\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,1\n"
+    nb = {"name": "e/n", "space": "nb201", "architecture": {"column": "arch"}}
+    msg = _import_error(tmp_path, csv, **nb, labels={"v": label(direction="minimize")})
+    assert "labels.v: higher_is_better: true contradicts direction: minimize" in msg
+    (tmp_path / "t.csv").write_text(csv)
+    card = write_card(tmp_path, "t.csv", **nb, labels={"v": label(direction="maximize")})  # agreeing is fine
+    import_source("table", card, tmp_path / "data")
+    text = card.read_text().replace("  v:\n", "  v:\n    unit: ms\n", 1)
+    (tmp_path / "dup.yaml").write_text(text)
+    with pytest.raises(CardError) as exc:
+        import_source("table", tmp_path / "dup.yaml", tmp_path / "data2")
+    line = text.splitlines().index("    unit: accuracy (%)") + 1
+    assert f"line {line}: key 'unit' given twice in one mapping (first at line " in str(exc.value)
+
+
+def test_epochs_per_row_from_a_column(shared_data, tmp_path):
+    rows = landscape_rows(shared_data)
+    rows["ep"] = np.where(np.arange(len(rows)) % 30 < 10, 12, 200)  # cells 0-9 trained 12 epochs, the rest 200
+    rows.to_csv(tmp_path / "t.csv", index=False)
+    nb = {"name": "mine/ep", "space": "nb201", "architecture": {"column": "arch"}}
+    card = write_card(tmp_path, "t.csv", **nb, labels={"acc": label(epochs={"column": "ep"})})
+    import_source("table", card, tmp_path / "data")
+    b = bench.load("mine/ep", tmp_path / "data")
+    info = b.metric_info("acc")
+    assert info.epochs is None and info.epochs_detail == "per architecture: 12-200 (column 'ep'; label acc_epochs)"
+    assert "epochs per architecture: 12-200" in info.describe()
+    first = rows["arch"].iloc[:30]
+    assert np.array_equal(b.query(first.tolist(), "acc_epochs"), np.where(np.arange(30) < 10, 12.0, 200.0))
+    assert "12-200" in (tmp_path / "data" / "mine" / "ep.md").read_text()
+    # one value per row, rows of one architecture agree, and a constant column is a plain integer
+    (tmp_path / "bad").mkdir()
+    bad = rows.copy()
+    bad.loc[5, "ep"] = np.nan
+    msg = _import_error(tmp_path / "bad", bad.to_csv(index=False), **nb, labels={"acc": label(epochs={"column": "ep"})})
+    assert "row 6, column 'ep': no epochs for a row with a labels.acc value" in msg
+    bad = rows.copy()
+    bad.loc[35, "ep"] = 200
+    msg = _import_error(tmp_path / "bad", bad.to_csv(index=False), **nb, labels={"acc": label(epochs={"column": "ep"})})
+    assert "rows 6 and 36, column 'ep'" in msg and "12 and 200 epochs" in msg
+    rows["ep"] = 200
+    rows.to_csv(tmp_path / "t.csv", index=False)
+    card = write_card(tmp_path, "t.csv", **{**nb, "name": "mine/ep2"}, labels={"acc": label(epochs={"column": "ep"})})
+    import_source("table", card, tmp_path / "data")
+    b = bench.load("mine/ep2", tmp_path / "data")
+    assert b.metric_info("acc").epochs == 200 and b.metrics == ["acc"]
+
+
+def test_space_config_keys_checked_and_partial_configs_completed(tmp_path):
+    msg = _import_error(tmp_path, GRAPH_CSV.replace('0,0,0]",', '0,0,0]]",'), **GRAPH,
+                        space_config={"max_node": 3}, labels={"v": label()})
+    assert "space_config.max_node is not a graph setting; valid keys: ops, max_nodes, input_op, output_op, " \
+           "max_edges" in msg
+    msg = _import_error(tmp_path, 'arch,v\n"a b",1\n', name="e/s", space="sequence", architecture={"column": "arch"},
+                        space_config={"choice": [["a"], ["b"]]}, labels={"v": label()})
+    assert "space_config.choice is not a sequence setting; valid keys: choices, position_names" in msg
+    (tmp_path / "t.csv").write_text(textwrap.dedent(GRAPH_CSV.replace('0,0,0]",', '0,0,0]]",')).lstrip())
+    card = write_card(tmp_path, "t.csv", **GRAPH, space_config={"max_edges": 2}, labels={"v": label()})
+    import_source("table", card, tmp_path / "data")
+    assert bench.load("e/g", tmp_path / "data").space.config() == {
+        "ops": ["conv"], "max_nodes": 3, "input_op": "input", "output_op": "output", "max_edges": 2}

@@ -35,6 +35,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for path in paths:
         name = f"{path.parent.name}/{path.stem}"
         b = bench.load(name, args.data_dir, verify="full")
-        print(f"{name}\timported\t{len(b)} architectures\t{len(b.metrics)} metrics\t{path}")
+        skipped = f"\t{b.attrs['missing_skipped']} missing values skipped" if "missing_skipped" in b.attrs else ""
+        print(f"{name}\timported\t{len(b)} architectures\t{len(b.metrics)} metrics{skipped}\t{path}")
         b.close()
     return 0

@@ -147,6 +147,7 @@ def render_card(c: StoreContents) -> str:
         finite = finite[np.isfinite(finite)]
         span = f"{finite.min():.4g} … {finite.max():.4g}" if finite.size else "all missing"
         epochs = str(info.epochs) if info.epochs is not None else ("n/a" if info.split == "none" else "not recorded")
+        epochs = info.epochs_detail or epochs
         direction = "higher" if info.higher_is_better else "lower"
         extra = "; ".join(f"{k}={v}" for k, v in info.extra.items())
         meaning = info.description + (f" ({extra})" if extra else "")

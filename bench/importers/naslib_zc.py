@@ -302,8 +302,10 @@ def _contents(subset: Subset, table: dict[str, Any], raw: VerifiedFile) -> Store
     raw_labels, notes = _labels(subset, records, source)
     for name, (values, info) in raw_labels.items():
         if groups.has_repeats:
-            info = dataclasses.replace(info, seed_reduction=(
-                f"{describe_reduction('mean', groups.counts, 'NASLib entries')}; {info.seed_reduction}"))
+            present = groups.present(values)
+            said = describe_reduction("mean", present, "NASLib entries", int(groups.counts.sum() - present.sum()),
+                                      int((present == 0).sum()))
+            info = dataclasses.replace(info, seed_reduction=f"{said}; {info.seed_reduction}")
         labels[name] = (groups.reduce(values, "mean"), info)
     if groups.has_repeats:
         labels["naslib_entries"] = (groups.counts.astype(np.float64), LabelInfo(

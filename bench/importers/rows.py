@@ -29,6 +29,11 @@ class RowGroups:
     def has_repeats(self) -> bool:
         return bool(len(self.ids) < self.n_rows)
 
+    def present(self, values: np.ndarray) -> np.ndarray:
+        """How many non-missing values each group has (aligned with :attr:`ids`)."""
+        ok = ~np.isnan(np.asarray(values, dtype=np.float64))
+        return np.bincount(self.inverse.ravel(), weights=ok, minlength=len(self.ids)).astype(np.int64)
+
     def reduce(self, values: np.ndarray, how: str) -> np.ndarray:
         """One value per group (aligned with :attr:`ids`)."""
         if how not in REDUCTIONS:
@@ -40,12 +45,29 @@ class RowGroups:
         return series.agg(REDUCTIONS[how]).to_numpy(dtype=np.float64)
 
 
-def describe_reduction(how: str, counts: np.ndarray, what: str = "rows") -> str:
-    """e.g. ``mean of 3 rows per architecture`` or ``mean of 1-5 rows per architecture (median 2)``."""
-    lo, hi = int(counts.min()), int(counts.max())
-    if hi == 1:
-        return f"single {what[:-1] if what.endswith('s') else what} per architecture (as given)"
-    if lo == hi:
-        return f"{how} of {lo} {what} per architecture"
-    return (f"{how} of {lo}-{hi} {what} per architecture (median {int(np.median(counts))}; missing values "
-            "skipped)")
+def describe_reduction(how: str, counts: np.ndarray, what: str = "rows", skipped: int = 0, empty: int = 0,
+                       per: str = "architecture") -> str:
+    """What a reduction did, e.g. ``mean of 3 rows per architecture`` or ``mean of 1-5 rows per
+    architecture (median 2); 4 missing values skipped``.
+
+    ``counts`` are the values that went into each group's statistic (missing ones excluded),
+    ``skipped`` the missing values left out and ``empty`` the groups left with none (stored as NaN);
+    the text claims skipped values only when there were some. ``per`` names a group.
+    """
+    counts = np.asarray(counts)
+    used = counts[counts > 0]
+    unit = what[:-1] if what.endswith("s") else what
+    if not used.size:
+        text = f"no {unit} with a value"
+    elif int(used.max()) == 1 and not skipped:
+        text = f"single {unit} per {per} (as given)"
+    elif int(used.min()) == int(used.max()):
+        text = f"{how} of {int(used.min())} {unit if used.min() == 1 else what} per {per}"
+    else:
+        text = (f"{how} of {int(used.min())}-{int(used.max())} {what} per {per} "
+                f"(median {int(np.median(used))})")
+    if skipped:
+        text += f"; {skipped} missing value{'s' if skipped != 1 else ''} skipped"
+    if empty:
+        text += f"; {empty} {per}{'s' if empty != 1 else ''} without any value (NaN)"
+    return text
