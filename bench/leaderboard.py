@@ -485,7 +485,10 @@ def index_blocks(out_dir: str | os.PathLike[str], page: str = ".md",
              "its rows), a Markdown table, the same as an HTML page, and a plot. "
              f"Code revision(s) of these rows: {', '.join(f'`{r}`' for r in sorted(revisions))}."
              + (" How they were computed: [PROVENANCE.md](PROVENANCE.md)." if (out_dir / "PROVENANCE.md").is_file()
-                else ""))
+                else "")
+             + (" Predictors and search algorithms compared across boards (average ranks, Friedman test, "
+                "critical-difference diagrams): [ranks/README.md](ranks/README.md)."
+                if (out_dir / "ranks" / "README.md").is_file() else ""))
     return [("h1", "ArchBench predictor leaderboards"), ("p", intro),
             ("table", ["benchmark", "target", "predictors", "training sizes", "seeds", "best τ at largest size",
                        "best within ±10 % at largest size"], rows)]
@@ -506,6 +509,7 @@ def build_leaderboards(
     """Write every board found in ``results_dir`` (optionally only some benchmarks), re-render the pages
     of boards already under ``out_dir``, and write the index as ``README.md`` and ``index.html``."""
     from bench.evaluate import ResultStore
+    from bench.ranking import build_rank_summary
 
     store = ResultStore(results_dir)
     rows = store.frame()
@@ -525,6 +529,7 @@ def build_leaderboards(
     for csv, board in found:  # boards built earlier: their pages follow this renderer too
         if csv not in built:
             render_board_pages(csv, board)
+    build_rank_summary(out, boards=found)  # average ranks over boards, Friedman test, CD diagrams
     atomic_write_text(out / "README.md", render_markdown(index_blocks(out, boards=found)))
     atomic_write_text(out / "index.html", render_html(index_blocks(out, page=".html", boards=found)))
     return boards
