@@ -46,7 +46,7 @@ import pandas as pd
 import bench
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
-from bench.metrics import ALL_METRICS, RANKING_METRICS, ranking_metrics, score_predictions
+from bench.metrics import ALL_METRICS, METRICS_VERSION, RANKING_METRICS, ranking_metrics, score_predictions
 from bench.paths import data_dir as data_dir_path
 from bench.protocol import PROTOCOL_VERSION, FrozenSplits
 from predictors import REGISTRY, ArchBatch, load_predictor_class
@@ -365,6 +365,7 @@ def run_unit(unit: Unit, data_dir: str | None = None) -> tuple[dict[str, Any], d
     row: dict[str, Any] = {
         "result_format": RESULT_FORMAT,
         "protocol_version": PROTOCOL_VERSION,
+        "metrics_version": METRICS_VERSION,
         "benchmark": unit.benchmark,
         "target": unit.target,
         "target_description": info.describe(),

@@ -27,7 +27,7 @@ import pandas as pd
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
 from bench.intervals import N_BOOT, holm, interval, paired_pvalue, resample_weights
-from bench.metrics import ALL_METRICS, RANKING_METRICS, TOP_FRACTIONS, Resamples, mean_ci95
+from bench.metrics import ALL_METRICS, METRICS_VERSION, RANKING_METRICS, TOP_FRACTIONS, Resamples, mean_ci95
 
 #: the baseline every predictor is tested against
 BASELINE = "random"
@@ -151,6 +151,7 @@ def summarize(rows: pd.DataFrame, store: Any, n_boot: int = N_BOOT, progress: bo
             revisions = {str(v.get("archbench_git") or "unrecorded") for v in g["versions"]}
             line["code_revision"] = ",".join(sorted(revisions))
             line["n_boot"] = n_boot
+            line["metrics_version"] = METRICS_VERSION  # every metric above is recomputed with this code
             lines.append(line)
         _paired_tests(lines, cells, _baseline_rows(board_rows), key)
         out.extend(lines)

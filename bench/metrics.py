@@ -35,6 +35,9 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
+#: version of the metric definitions (2: selection metrics take the expectation over tied predictions);
+#: split definitions have their own version, ``bench.protocol.PROTOCOL_VERSION``
+METRICS_VERSION = 2
 #: metrics that only use the order of the predictions (also reported against a paired test metric)
 RANKING_METRICS = ("kendall_tau", "spearman", "precision_top5", "precision_top1", "regret", "ri")
 #: every metric :func:`score_predictions` returns
