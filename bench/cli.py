@@ -21,8 +21,8 @@ from bench.errors import ArchBenchError
 COMMAND_MODULES = ("data", "predict", "importing", "search")
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too; keep it short)
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+    def error(self, message: str) -> None:  # one line, exit 2, the same prefix as every other error
+        self.exit(2, f"archbench: error: {' '.join(message.split())} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,20 +18,19 @@ from bench.validate import check_dir
 _INT = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() would also take Unicode digits and '1_000'
 
 
-def _int(text: str) -> int:
-    s = text.strip()
-    if not _INT.fullmatch(s) or len(s) > 30:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
-    return int(s)
-
-
 def int_range(lo: int, hi: int) -> Callable[[str], int]:
     """An integer in [lo, hi]."""
 
     def parse(text: str) -> int:
-        v = _int(text)
-        if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"must be in {lo:,}..{hi:,}, got {text.strip()}")
+        s = text.strip()
+        if not _INT.fullmatch(s):
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+        shown = s if len(s) <= 40 else s[:37] + "..."
+        v = int(s) if len(s) <= 30 else (hi + 1 if s[0] != "-" else lo - 1)  # 30 digits: out of any range
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be at least {lo:,}, got {shown}")
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"must be at most {hi:,}, got {shown}")
         return v
 
     parse.__name__ = "integer"  # argparse names the type in its fallback message
@@ -48,9 +47,11 @@ def float_range(lo: float, hi: float, lo_inclusive: bool = False) -> Callable[[s
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
         if not math.isfinite(v):
             raise argparse.ArgumentTypeError(f"must be a finite number, got {text.strip()}")
-        if not (lo <= v if lo_inclusive else lo < v) or v > hi:
-            left = "[" if lo_inclusive else "("
-            raise argparse.ArgumentTypeError(f"must be in {left}{lo:g}, {hi:g}], got {text.strip()}")
+        if not (lo <= v if lo_inclusive else lo < v):
+            bound = f"at least {lo:g}" if lo_inclusive else ("positive" if lo == 0 else f"above {lo:g}")
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text.strip()}")
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"must be at most {hi:g}, got {text.strip()}")
         return v
 
     parse.__name__ = "number"
