@@ -11,14 +11,17 @@ import os
 import sys
 
 from bench.benchmark import Benchmark, UnknownMetric, open_benchmark
+from bench.errors import ArchBenchError
 from bench.join import join
 from bench.registry import DEFAULT_BENCHMARK, DEFAULTS, UnknownBenchmark, build_default, list_benchmarks, resolve
 from bench.spaces import InvalidArchitecture, get_space
 from bench.store import LabelInfo, StoreError
+from bench.validate import check_bool, check_dir, check_str
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArchBenchError",
     "Benchmark",
     "DEFAULT_BENCHMARK",
     "InvalidArchitecture",
@@ -55,6 +58,12 @@ def load(
     ``verify="full"`` checks every array's checksum at once instead of on first read. Names joined
     with ``+`` (``"nb201/cifar10-valid+nb201-latency/help"``) give the inner join, see :func:`join`.
     """
+    check_str(name, "benchmark name")
+    check_str(verify, "verify", choices=("lazy", "full"))
+    check_bool(build_missing, "build_missing")
+    check_bool(progress, "progress")
+    if data_dir is not None:
+        data_dir = check_dir(data_dir, "data_dir")
     if "+" in name:
         return join(*name.split("+"), data_dir=data_dir, verify=verify)
     path = resolve(name, data_dir)

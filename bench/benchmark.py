@@ -10,21 +10,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bench.errors import InvalidType, KeyedError, UsageError
 from bench.spaces import InvalidArchitecture, SearchSpace, get_space
 from bench.store import LabelInfo, StoreFile
+from bench.validate import check_bool, check_ids, check_int, check_str, id_array, is_int
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: ids below this bound get a dense id -> row table (O(1) look-ups); larger id ranges use searchsorted
 _DENSE_ID_LIMIT = 50_000_000
+#: most ids one ``sample(..., replace=True)`` call draws (8 bytes each): a typo must not exhaust memory
+MAX_SAMPLE = 100_000_000
 
 
-class UnknownMetric(KeyError):
+class UnknownMetric(KeyedError):
     """A metric the benchmark does not store; the message lists the closest names."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class Benchmark:
@@ -88,6 +89,8 @@ class Benchmark:
 
     # -- labels -----------------------------------------------------------------------------------
     def _check_metric(self, metric: str) -> None:
+        if not isinstance(metric, str):
+            raise InvalidType(f"a metric is a name (str), got {type(metric).__name__} {metric!r:.60}")
         if metric not in self.metrics:
             close = difflib.get_close_matches(metric, self.metrics, n=3, cutoff=0.4)
             hint = f"did you mean {' or '.join(map(repr, close))}?" if close else f"known: {', '.join(self.metrics)}"
@@ -121,7 +124,7 @@ class Benchmark:
 
     def rows_of_ids(self, ids: np.ndarray) -> np.ndarray:
         """Row indices of canonical ids (vectorized); InvalidArchitecture names any missing id."""
-        ids = np.asarray(ids, dtype=np.int64)
+        ids = check_ids(ids)
         table = self._row_lookup
         if table is not None:
             inside = (ids >= 0) & (ids < len(table))
@@ -176,12 +179,9 @@ class Benchmark:
 
     def to_ids(self, archs: Any) -> np.ndarray:
         """Canonical ids for strings, ids, architecture objects or code rows."""
-        if isinstance(archs, np.ndarray) and archs.ndim == 1 and np.issubdtype(archs.dtype, np.integer):
-            return archs.astype(np.int64, copy=False)
-        if isinstance(archs, (int, np.integer)):
-            return np.array([archs], dtype=np.int64)
-        if isinstance(archs, (list, tuple)) and archs and all(isinstance(a, (int, np.integer)) for a in archs):
-            return np.asarray(archs, dtype=np.int64)
+        ids = id_array(archs)  # refuses bools, bytes, floats and ids beyond int64
+        if ids is not None:
+            return ids
         codes = self.space.to_codes(archs)
         return self.space.to_ids(self.space.canonicalize(codes))
 
@@ -195,23 +195,38 @@ class Benchmark:
 
     def sample(self, n: int, seed: int | np.random.Generator | None = None, replace: bool = False) -> np.ndarray:
         """Ids of ``n`` stored architectures drawn uniformly (without replacement by default)."""
+        replace = check_bool(replace, "replace")
+        n = check_int(n, "n", minimum=0, maximum=MAX_SAMPLE if replace else None)
         if not replace and n > self._n:
-            raise ValueError(f"cannot sample {n} distinct architectures from {self.name} ({self._n} stored)")
+            raise UsageError(f"cannot sample {n} distinct architectures from {self.name} ({self._n} stored)")
+        if not (seed is None or isinstance(seed, np.random.Generator) or is_int(seed)):
+            raise InvalidType(f"seed must be None, an integer or a numpy Generator, got {type(seed).__name__}")
+        if is_int(seed) and seed < 0:
+            raise UsageError(f"seed must be non-negative, got {seed}")
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         return self.ids[rng.choice(self._n, size=n, replace=replace)]
 
     def encode(self, archs: Any, kind: str) -> Any:
         """The space's encoding ``kind`` (onehot, adjacency, path, graph) of a batch."""
-        self.space.check_encoding(kind)
+        self.space.check_encoding(check_str(kind, "encoding"))
         return self.space.encode(self.codes[self.rows(archs)], kind)
 
     # -- views ------------------------------------------------------------------------------------
     def to_frame(self, metrics: list[str] | None = None) -> pd.DataFrame:
-        """One row per architecture: ``id``, ``arch``, ``source_key`` and one column per scalar metric."""
+        """One row per architecture: ``id``, ``arch``, ``source_key`` and one column per metric in
+        ``metrics`` (a name or a list of names; None: all; ``""`` or an unknown name is refused)."""
         import pandas as pd  # imported here: pandas costs ~0.5 s and most uses never need it
 
+        if isinstance(metrics, str):
+            metrics = [metrics]
+        elif metrics is None:
+            metrics = self.metrics
+        elif not isinstance(metrics, (list, tuple)):
+            raise InvalidType(f"metrics must be None, a metric name or a list of names, got {type(metrics).__name__}")
+        for m in metrics:
+            self._check_metric(m)
         frame = pd.DataFrame({"id": self.ids, "arch": self.strings, "source_key": self.source_keys})
-        for m in metrics or self.metrics:
+        for m in metrics:
             y = self.labels(m)
             if y.ndim == 1:
                 frame[m] = y

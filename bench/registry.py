@@ -8,14 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.errors import KeyedError
 from bench.paths import benchmark_path, data_dir
 
 
-class UnknownBenchmark(KeyError):
+class UnknownBenchmark(KeyedError):
     """A benchmark name that is neither a default nor a built file; the message suggests the closest."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import h5py
 import numpy as np
 
 from bench.atomic import atomic_path
+from bench.errors import ArchBenchError
 
 FORMAT_VERSION = 1
 SPLITS = ("train", "valid", "test", "none")
@@ -37,7 +38,7 @@ REQUIRED_FILE_ATTRS = (
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(ArchBenchError, RuntimeError):
     """A benchmark file that cannot be trusted; the message says how to rebuild it."""
 
 
@@ -146,6 +147,17 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+#: what h5py, json and str raise on damaged bytes (an HDF5 heap, a non-UTF-8 attribute, a bad shape)
+_DAMAGE = (OSError, RuntimeError, ValueError, KeyError, TypeError, UnicodeError, IndexError, OverflowError,
+           MemoryError)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one short line (HDF5 messages span lines and carry timestamps)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def _manifest_json(manifest: Mapping[str, Any]) -> str:
     return json.dumps(manifest, sort_keys=True, separators=(",", ":"))
 
@@ -216,22 +228,28 @@ class StoreFile:
     def __init__(self, path: str | os.PathLike[str], rebuild_hint: str = "", verify: str = "lazy") -> None:
         self.path = Path(path)
         self._hint = rebuild_hint or f"delete {self.path} and rebuild it"
+        if self.path.exists() and not self.path.is_file():
+            raise self._refuse("not a regular file (a directory or device is in its place)")
         try:
             self._file = h5py.File(self.path, "r")
-        except OSError as exc:
-            raise StoreError(f"{self.path} is not a readable benchmark file ({exc}); {self._hint}") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise self._refuse(f"not a readable benchmark file ({_one_line(exc)})") from None
         self._cache: dict[str, np.ndarray] = {}
         try:
             self._validate()
-        except Exception:
+        except StoreError:
             self._file.close()
             raise
+        except _DAMAGE as exc:  # HDF5 or the manifest is damaged in a way the checks above cannot name
+            self._file.close()
+            raise self._refuse(f"damaged file ({_one_line(exc)})") from None
         if verify == "full":
             for key in self.dataset_keys():
                 self.read(key)
 
     # -- validation -------------------------------------------------------------------------------
     def _refuse(self, why: str) -> StoreError:
+        """A StoreError naming the file and the problem, ending in the rebuild hint."""
         return StoreError(f"{self.path}: {why}; {self._hint}")
 
     def _validate(self) -> None:
@@ -244,7 +262,8 @@ class StoreFile:
         if "manifest" not in attrs or "content_sha256" not in attrs:
             raise self._refuse("missing manifest or content checksum")
         text = _jsonable(attrs["manifest"])
-        if hashlib.sha256(text.encode()).hexdigest() != _jsonable(attrs["content_sha256"]):
+        self._content_sha256 = _jsonable(attrs["content_sha256"])
+        if not isinstance(text, str) or hashlib.sha256(text.encode()).hexdigest() != self._content_sha256:
             raise self._refuse("content checksum mismatch (the file was modified or is incomplete)")
         manifest = json.loads(text)
         self._meta: dict[str, Any] = manifest["meta"]
@@ -283,7 +302,7 @@ class StoreFile:
 
     @property
     def attrs(self) -> dict[str, Any]:
-        return {**self._meta, "content_sha256": _jsonable(self._file.attrs["content_sha256"])}
+        return {**self._meta, "content_sha256": self._content_sha256}
 
     def has(self, key: str) -> bool:
         return key in self._datasets
@@ -294,7 +313,12 @@ class StoreFile:
         if arr is None:
             if key not in self._datasets:
                 raise KeyError(key)
-            arr = self._check_dataset(key)[()]
+            try:
+                arr = self._check_dataset(key)[()]
+            except StoreError:
+                raise
+            except _DAMAGE as exc:
+                raise self._refuse(f"cannot read {key} ({_one_line(exc)})") from None
             if array_sha256(arr) != self._datasets[key]["sha256"]:
                 raise self._refuse(f"checksum mismatch in {key}")
             arr.setflags(write=False)

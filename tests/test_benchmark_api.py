@@ -89,3 +89,67 @@ def test_nb201_iso_class_in_frame(data_dir):
     frame = b.to_frame(["digital_acc"])
     assert frame.iso_class.nunique() == 6466
     assert frame.loc[0, "arch"].startswith("|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|")
+
+
+# -- bad input at the public boundary: ArchBench errors, never a silent misread ------------------------
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda b: b.query(True, "valid_acc"), TypeError, "bool"),  # was read as id 1
+        (lambda b: b.query([True, 3], "valid_acc"), TypeError, "bool"),
+        (lambda b: b.query(b"12", "valid_acc"), TypeError, "bytes"),  # was read as the ids 49, 50
+        (lambda b: b.query(np.array([1.7]), "valid_acc"), TypeError, "integers"),
+        (lambda b: b.query(3.0, "valid_acc"), TypeError, "integers"),
+        (lambda b: b.query(None, "valid_acc"), TypeError, "None"),
+        (lambda b: b.query([2**63], "valid_acc"), ValueError, "int64"),
+        (lambda b: b.query(-(10**25), "valid_acc"), ValueError, "int64"),
+        (lambda b: b.query(np.array([2**64 - 1], dtype=np.uint64), "valid_acc"), ValueError, "int64"),
+        (lambda b: b.query([[1, 2], [3]], "valid_acc"), ValueError, "cannot read"),
+        (lambda b: b.query([1], 5), TypeError, "metric"),
+        (lambda b: b.to_frame(""), KeyError, "no metric ''"),  # returned every metric
+        (lambda b: b.to_frame(5), TypeError, "metrics"),
+        (lambda b: b.sample(3, replace="no"), TypeError, "True or False"),  # sampled with replacement
+        (lambda b: b.sample(2.5), TypeError, "integer"),
+        (lambda b: b.sample(-1), ValueError, "at least 0"),
+        (lambda b: b.sample(10**12, replace=True), ValueError, "at most"),  # was a MemoryError
+        (lambda b: b.sample(3, seed=-1), ValueError, "non-negative"),
+        (lambda b: b.sample(3, seed="x"), TypeError, "seed"),
+        (lambda b: b.encode(b.ids[:2], None), TypeError, "encoding"),
+        (lambda b: b.rows_of_ids("12"), TypeError, "ids"),
+        (lambda b: b.metric_info(["valid_acc"]), TypeError, "metric"),
+        (lambda b: b.space.parse(12), ValueError, "string"),
+        (lambda b: b.space.from_ids(np.array([0.5])), ValueError, "integers"),
+        (lambda b: b.space.to_codes(b"abc"), TypeError, "bytes"),
+        (lambda b: b.space.to_codes(object()), ValueError, "cannot read"),
+        (lambda b: bench.load(b"nasbench-graph/cora"), TypeError, "benchmark name"),
+        (lambda b: bench.load("nasbench-graph/cora", verify="yes"), ValueError, "lazy, full"),
+        (lambda b: bench.load("nasbench-graph/cora", data_dir=""), ValueError, "must not be empty"),
+        (lambda b: bench.load("nasbench-graph/cora", data_dir="/dev/null"), ValueError, "not a directory"),
+        (lambda b: bench.load("a/b/c"), KeyError, "unknown benchmark"),
+    ],
+)
+def test_bad_api_input_raises_archbench_errors(call, error, message, data_dir):
+    b = bench.load("nasbench-graph/cora")
+    with pytest.raises(bench.ArchBenchError, match=message) as info:
+        call(b)
+    assert isinstance(info.value, error)  # also the builtin it resembles: old `except ValueError` still works
+
+
+def test_every_public_error_shares_the_base():
+    from bench.errors import InvalidType, UsageError
+
+    for cls, builtin in [(bench.InvalidArchitecture, ValueError), (bench.UnknownMetric, KeyError),
+                         (bench.UnknownBenchmark, KeyError), (bench.StoreError, RuntimeError),
+                         (UsageError, ValueError), (InvalidType, TypeError)]:
+        assert issubclass(cls, bench.ArchBenchError) and issubclass(cls, builtin)
+    assert str(bench.UnknownMetric("x has no metric 'y'")) == "x has no metric 'y'"  # no KeyError quotes
+
+
+def test_valid_forms_still_work(data_dir):
+    b = bench.load("nasbench-graph/cora")
+    ids = b.sample(3, seed=np.int64(1), replace=np.bool_(False))
+    assert np.array_equal(b.query(ids, "valid_acc"), b.query(list(map(int, ids)), "valid_acc"))
+    assert np.array_equal(b.to_ids(np.asarray(ids, dtype=np.uint32)), ids)
+    assert list(b.to_frame("latency").columns) == ["id", "arch", "source_key", "latency"]
+    assert list(b.to_frame([]).columns) == ["id", "arch", "source_key"]
+    assert b.to_ids([]).shape == (0,)

@@ -76,3 +76,77 @@ def test_datasets_build_rebuilds_a_damaged_file(data_dir):
     assert out.returncode == 0, out.stderr
     assert "rebuilding" in out.stdout and "26206 architectures" in out.stdout
     assert run("info", "nasbench-graph/photo", data_dir=data_dir).returncode == 0
+
+
+# -- bad invocations (in-process, fast): one line, exit 2, nothing run or written first --------------------
+def cli(argv: list[str], capsys) -> tuple[int, str, list[str]]:
+    from bench.cli import main
+
+    rc = main(argv)
+    out, err = capsys.readouterr()
+    return rc, out, [line for line in err.splitlines() if line.strip()]
+
+
+SEARCH = ["search", "--benchmark", "nasbench-graph/cora", "--algorithms", "rs", "--budget", "10", "--seeds", "1",
+          "--no-plots", "--no-progress"]
+EVALUATE = ["evaluate", "--benchmark", "nasbench-graph/cora", "--target", "valid_acc", "--predictors", "random",
+            "--train-sizes", "10", "--seeds", "1", "--no-progress"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["query", "nasbench-graph/cora", "-9999999999999999999999999"], "int64"),
+        (["query", "nasbench-graph/cora", "99999999999999999999"], "int64"),
+        (["query", "nasbench-graph/cora", "²"], "cannot parse"),
+        ([*SEARCH, "--out", "/dev/null"], "not a directory"),
+        ([*SEARCH, "--out", ""], "must not be empty"),
+        ([*SEARCH, "--results-dir", "/dev/null/x"], "not a directory"),
+        (["--data-dir", "/dev/null", "list"], "not a directory"),
+        (["info", "nasbench-graph/cora", "--data-dir", ""], "must not be empty"),
+        ([*SEARCH[:-4], "--seeds=1000000000000"], "at most 10,000"),
+        ([*SEARCH[:-4], "--seeds", str(10**30)], "at most 10,000"),
+        ([*EVALUATE[:-3], "--seeds", "99999999"], "at most 1,000"),
+        ([*SEARCH, "--budget", "inf"], "finite"),
+        ([*SEARCH, "--budget", "1e309"], "finite"),
+        ([*SEARCH, "--budget", "nan"], "finite"),
+        ([*SEARCH, "--budget=-5"], "must be positive"),
+        ([*SEARCH, "--budget", "10.5"], "whole number"),
+        ([*SEARCH, "--budget", "1e7"], "at most 1,000,000"),
+        ([*SEARCH, "--checkpoints", "1,,2"], "empty item"),
+        ([*SEARCH, "--checkpoints", "20"], "exceeds the budget"),
+        ([*SEARCH, "--workers", "0"], "at least 1"),
+        ([*SEARCH, "--first-seed=-1"], "at least 0"),
+        ([*SEARCH, "--algorithms", "rs,,rea"], "empty item"),
+        ([*EVALUATE, "--train-sizes", " "], "comma-separated list"),
+        ([*EVALUATE, "--predictors", "random,,xgb"], "empty item"),
+        ([*EVALUATE, "--jobs", "0"], "at least 1"),
+        ([*EVALUATE, "--threads", "-2"], "at least 1"),
+        ([*EVALUATE, "--results-dir", ""], "must not be empty"),
+        (["leaderboard", "build", "--out", "/dev/null"], "not a directory"),
+        (["datasets", "build", "nasbench-graph/cora", "nb201/nope"], "unknown benchmark"),
+    ],
+)
+def test_bad_invocation_is_one_line_exit_2_before_any_work(argv, message, capsys, tmp_path, monkeypatch, data_dir):
+    monkeypatch.chdir(tmp_path)
+    if argv[0] in ("search", "evaluate") and "--results-dir" not in argv:
+        argv = [*argv, "--results-dir", str(tmp_path / "results")]
+    rc, out, err = cli(argv, capsys)
+    assert rc == 2 and len(err) == 1 and message in err[0], err
+    assert out == ""  # nothing printed (nor built, run or written) before the error
+    assert not (tmp_path / "results").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_binary_card_is_one_line(tmp_path, capsys, data_dir):
+    card = tmp_path / "card.yaml"
+    card.write_bytes(bytes(range(256)) * 4)
+    rc, out, err = cli(["import", "table", str(card), "--name", "x/y"], capsys)
+    assert rc == 2 and len(err) == 1 and "not UTF-8 text" in err[0]
+
+
+def test_search_board_defaults_under_the_results_dir(tmp_path, monkeypatch, capsys, data_dir):
+    monkeypatch.chdir(tmp_path)  # a run from a checkout must not overwrite its committed leaderboards/search
+    rc, out, err = cli([*SEARCH, "--results-dir", "runs"], capsys)
+    assert rc == 0, err
+    assert (tmp_path / "runs" / "leaderboards" / "nasbench-graph" / "cora" / "summary.csv").is_file()
+    assert not (tmp_path / "leaderboards").exists()

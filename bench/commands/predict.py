@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Any
 
+from bench.commands._args import csv_ints, csv_list, directory, int_range, nonempty
 from bench.errors import UsageError
 from bench.intervals import N_BOOT
 
@@ -16,6 +17,11 @@ QUICK_PREDICTORS = ("random", "params", "xgb", "gin")
 QUICK_TRAIN_SIZES = (20, 100, 500)
 QUICK_SEEDS = 3
 QUICK_JOBS = 2
+#: bounds that keep a typo from planning billions of units or forking thousands of processes
+MAX_SEEDS = 1_000
+MAX_JOBS = 1_024
+MAX_THREADS = 1_024
+MAX_TRAIN_SIZE = 10**9
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,20 +31,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "per (benchmark, target, predictor config, training size, seed) is written to the results "
                     "directory; finished rows are skipped, so an interrupted run resumes where it stopped.",
     )
-    p.add_argument("--benchmark", metavar="NAME[,NAME...]", help="benchmark(s), comma-separated")
-    p.add_argument("--target", metavar="METRIC[,METRIC...]", help="metric(s) to predict, e.g. valid_acc,latency")
-    p.add_argument("--predictors", metavar="A,B,...", help="registry names, comma-separated")
-    p.add_argument("--predictor", action="append", default=[], metavar="SPEC",
+    p.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]", help="benchmark(s), comma-separated")
+    p.add_argument("--target", type=csv_list, metavar="METRIC[,METRIC...]",
+                   help="metric(s) to predict, e.g. valid_acc,latency")
+    p.add_argument("--predictors", type=csv_list, metavar="A,B,...", help="registry names, comma-separated")
+    p.add_argument("--predictor", action="append", default=[], type=nonempty, metavar="SPEC",
                    help="a predictor as path/to/file.py:Class or module:Class (repeatable)")
     p.add_argument("--set", action="append", default=[], metavar="PREDICTOR.PARAM=VALUE", dest="settings",
                    help="a hyperparameter (VALUE read as JSON, else as a string), e.g. xgb.n_estimators=300")
-    p.add_argument("--train-sizes", metavar="N,N,...", help="training-pool sizes (default: 10,...,1000 that fit)")
-    p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 (default 5)")
-    p.add_argument("--jobs", type=int, metavar="N",
+    p.add_argument("--train-sizes", type=csv_ints(1, MAX_TRAIN_SIZE), metavar="N,N,...",
+                   help="training-pool sizes (default: 10,...,1000 that fit)")
+    p.add_argument("--seeds", type=int_range(1, MAX_SEEDS), metavar="N", help="seeds 0..N-1 (default 5)")
+    p.add_argument("--jobs", type=int_range(1, MAX_JOBS), metavar="N",
                    help=f"parallel worker processes (default 1; {QUICK_JOBS} with --quick)")
-    p.add_argument("--threads", type=int, metavar="N",
+    p.add_argument("--threads", type=int_range(1, MAX_THREADS), metavar="N",
                    help="threads per worker (default: 1 with --jobs > 1; else the libraries' default, in-process)")
-    p.add_argument("--results-dir", default="results", metavar="DIR", help="where result rows go (default: results)")
+    p.add_argument("--results-dir", default="results", type=directory, metavar="DIR",
+                   help="where result rows go (default: results)")
     p.add_argument("--quick", action="store_true",
                    help=f"a quick board: {','.join(QUICK_PREDICTORS)}; sizes {','.join(map(str, QUICK_TRAIN_SIZES))}; "
                         f"{QUICK_SEEDS} seeds; {QUICK_JOBS} jobs (options given explicitly win)")
@@ -48,23 +57,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="build predictor leaderboards from stored results")
     lsub = p.add_subparsers(dest="leaderboard_command", required=True, parser_class=type(p))
     b = lsub.add_parser("build", help="write <out>/<benchmark>/<target>.{csv,md,png} and <out>/README.md")
-    b.add_argument("--results-dir", default="results", metavar="DIR", help="stored results (default: results)")
-    b.add_argument("--out", default="leaderboards", metavar="DIR", help="output folder (default: leaderboards)")
-    b.add_argument("--benchmark", metavar="NAME[,NAME...]", help="only these benchmarks")
-    b.add_argument("--bootstrap", type=int, default=N_BOOT, metavar="B",
+    b.add_argument("--results-dir", default="results", type=directory, metavar="DIR",
+                   help="stored results (default: results)")
+    b.add_argument("--out", default="leaderboards", type=directory, metavar="DIR",
+                   help="output folder (default: leaderboards)")
+    b.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]", help="only these benchmarks")
+    b.add_argument("--bootstrap", type=int_range(100, 100_000), default=N_BOOT, metavar="B",
                    help=f"bootstrap resamples of the test set per board, for intervals and tests (default: {N_BOOT})")
     b.set_defaults(func=cmd_leaderboard_build)
-
-
-def _names(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
-
-
-def _ints(value: str, what: str) -> list[int]:
-    try:
-        return [int(v) for v in _names(value)]
-    except ValueError:
-        raise UsageError(f"{what} must be comma-separated integers, got {value!r}") from None
 
 
 def _settings(items: list[str], specs: list[str]) -> dict[str, dict[str, Any]]:
@@ -102,16 +102,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bench.leaderboard import board_markdown, summarize
     from predictors import REGISTRY
 
-    benchmarks = _names(args.benchmark)
+    benchmarks = args.benchmark or []
     if not benchmarks:
         raise UsageError("give --benchmark NAME (see `archbench list`)")
     data_dir = args.data_dir
-    targets = _names(args.target)
+    targets = args.target or []
     if not targets:
         if not args.quick:
             raise UsageError("give --target METRIC (see `archbench info NAME`), or use --quick")
         targets = sorted({_default_target(b, data_dir) for b in benchmarks})
-    specs = _names(args.predictors) + list(args.predictor)
+    specs = (args.predictors or []) + list(args.predictor)
     if not specs and args.quick:
         specs = [p for p in QUICK_PREDICTORS if p in REGISTRY]
         if not specs:
@@ -120,16 +120,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise UsageError("give --predictors a,b,... or --predictor path/to/file.py:Class")
     if len(set(specs)) != len(specs):
         raise UsageError(f"predictor given twice in {','.join(specs)}")
-    sizes = _ints(args.train_sizes, "--train-sizes") if args.train_sizes else (
-        list(QUICK_TRAIN_SIZES) if args.quick else None)
+    sizes = args.train_sizes or (list(QUICK_TRAIN_SIZES) if args.quick else None)
     seeds = args.seeds if args.seeds is not None else (QUICK_SEEDS if args.quick else 5)
-    if seeds < 1:
-        raise UsageError(f"--seeds must be at least 1, got {seeds}")
     jobs = args.jobs if args.jobs is not None else (min(QUICK_JOBS, os.cpu_count() or 1) if args.quick else 1)
-    if jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {jobs}")
-    if args.threads is not None and args.threads < 1:
-        raise UsageError(f"--threads must be at least 1, got {args.threads}")
     params = _settings(args.settings, specs)
     configs = [PredictorConfig.resolve(s, params.get(s)) for s in specs]
     units = plan_units(benchmarks, targets, configs, sizes, seeds, data_dir)
@@ -159,9 +152,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_leaderboard_build(args: argparse.Namespace) -> int:
     from bench.leaderboard import build_leaderboards
 
-    if not 100 <= args.bootstrap <= 100_000:
-        raise UsageError(f"--bootstrap must be between 100 and 100000, got {args.bootstrap}")
-    boards = build_leaderboards(args.results_dir, args.out, _names(args.benchmark) or None, n_boot=args.bootstrap,
+    boards = build_leaderboards(args.results_dir, args.out, args.benchmark or None, n_boot=args.bootstrap,
                                 progress=True)
     for board in boards:
         print(board.text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.errors import UsageError
 from bench.spaces.base import ENCODINGS, InvalidArchitecture, SearchSpace
 
 __all__ = ["ENCODINGS", "InvalidArchitecture", "SearchSpace", "get_space", "SPACE_NAMES"]
@@ -29,4 +30,4 @@ def get_space(name: str, **config: Any) -> SearchSpace:
         from bench.spaces.graph import GraphSpace
 
         return GraphSpace(**config)
-    raise ValueError(f"unknown search space {name!r}; known: {', '.join(SPACE_NAMES)}")
+    raise UsageError(f"unknown search space {name!r}; known: {', '.join(SPACE_NAMES)}")

@@ -14,17 +14,46 @@ Spaces also offer a small frozen *object* form (``space.arch(...)``) for users w
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
+from bench.errors import ArchBenchError, InvalidArchitecture, UsageError
+from bench.validate import id_array, is_int
+
 ENCODINGS = ("onehot", "adjacency", "path", "graph")
 
+#: methods that take user input; every space's versions are wrapped by :func:`_boundary`
+BOUNDARY_METHODS = ("parse", "to_codes", "from_ids", "to_ids", "to_strings", "validate", "canonicalize")
 
-class InvalidArchitecture(ValueError):
-    """An architecture that is not in the space; the message names the offending part."""
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _boundary(method: _F) -> _F:
+    """Let only ArchBench errors escape a public conversion: whatever a space's own checks miss (a
+    numpy ``ValueError`` on a ragged list, a ``TypeError`` on an unhashable token, an
+    ``OverflowError`` on a huge int) becomes an InvalidArchitecture naming the input."""
+    if getattr(method, "_boundary", False):
+        return method
+
+    @functools.wraps(method)
+    def wrapper(self: SearchSpace, value: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, value, *args, **kwargs)
+        except ArchBenchError:
+            raise
+        except (TypeError, ValueError, OverflowError, IndexError, KeyError, MemoryError) as exc:
+            text = repr(value)
+            text = text if len(text) <= 60 else text[:57] + "..."
+            raise InvalidArchitecture(
+                f"cannot read {text} as {self.name} architecture(s): {type(exc).__name__}: {exc}"
+            ) from exc
+
+    wrapper._boundary = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
 
 
 class SearchSpace(ABC):
@@ -36,6 +65,12 @@ class SearchSpace(ABC):
     code_length: int = 0
     #: encodings offered by :meth:`encode`
     encodings: tuple[str, ...] = ENCODINGS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in BOUNDARY_METHODS:
+            if name in cls.__dict__ and not getattr(cls.__dict__[name], "__isabstractmethod__", False):
+                setattr(cls, name, _boundary(cls.__dict__[name]))
 
     # ---- parsing and conversions -------------------------------------------------------------
     @abstractmethod
@@ -75,19 +110,23 @@ class SearchSpace(ABC):
         """Codes for strings, ids, architecture objects, or a code array (any mix in a list)."""
         if isinstance(archs, np.ndarray) and archs.ndim == 2:
             return self.validate(archs)
-        if isinstance(archs, (str, int, np.integer)) or hasattr(archs, "codes"):
+        ids = id_array(archs)  # refuses bools, bytes, floats and ids beyond int64
+        if ids is not None:
+            return self.from_ids(ids)
+        if isinstance(archs, str) or hasattr(archs, "codes"):
             archs = [archs]
-        if isinstance(archs, np.ndarray) and archs.ndim == 1 and np.issubdtype(archs.dtype, np.integer):
-            return self.from_ids(archs.astype(np.int64))
-        archs = list(archs)
-        if archs and all(isinstance(a, (int, np.integer)) for a in archs):
-            return self.from_ids(np.asarray(archs, dtype=np.int64))
+        if isinstance(archs, np.ndarray) and archs.ndim == 0:
+            archs = [archs.item()]
+        if not isinstance(archs, (list, tuple, np.ndarray)) and not hasattr(archs, "__iter__"):
+            raise InvalidArchitecture(f"cannot read {archs!r:.60} as {self.name} architecture(s)")
         rows = []
         for a in archs:
+            if isinstance(a, np.ndarray) and a.ndim == 0:
+                a = a.item()
             if isinstance(a, str):
                 rows.append(self.parse(a))
-            elif isinstance(a, (int, np.integer)):
-                rows.append(self.from_ids(np.asarray([a], dtype=np.int64))[0])
+            elif is_int(a):
+                rows.append(self.from_ids(id_array(a))[0])
             elif hasattr(a, "codes"):
                 rows.append(np.asarray(a.codes))
             else:
@@ -123,7 +162,7 @@ class SearchSpace(ABC):
 
     def check_encoding(self, kind: str) -> None:
         if kind not in self.encodings:
-            raise ValueError(f"unknown encoding {kind!r} for {self.name}; choose from {', '.join(self.encodings)}")
+            raise UsageError(f"unknown encoding {kind!r} for {self.name}; choose from {', '.join(self.encodings)}")
 
     def config(self) -> dict[str, Any]:
         """JSON-able constructor arguments, stored in benchmark files so a space can be rebuilt."""

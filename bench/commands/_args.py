@@ -1,0 +1,109 @@
+"""argparse types shared by the sub-commands, so every argument is checked before any work starts.
+
+A bad value becomes argparse's one-line ``archbench <cmd>: error: argument --x: ...`` and exit 2;
+nothing is built, trained or written first. Upper bounds keep typos (``--seeds 1000000000000``)
+from exhausting memory or running for days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Callable
+
+from bench.errors import ArchBenchError
+from bench.validate import check_dir
+
+_INT = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() would also take Unicode digits and '1_000'
+
+
+def int_range(lo: int, hi: int) -> Callable[[str], int]:
+    """An integer in [lo, hi]."""
+
+    def parse(text: str) -> int:
+        s = text.strip()
+        if not _INT.fullmatch(s):
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+        shown = s if len(s) <= 40 else s[:37] + "..."
+        v = int(s) if len(s) <= 30 else (hi + 1 if s[0] != "-" else lo - 1)  # 30 digits: out of any range
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be at least {lo:,}, got {shown}")
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"must be at most {hi:,}, got {shown}")
+        return v
+
+    parse.__name__ = "integer"  # argparse names the type in its fallback message
+    return parse
+
+
+def float_range(lo: float, hi: float, lo_inclusive: bool = False) -> Callable[[str], float]:
+    """A finite number in (lo, hi] (or [lo, hi] with ``lo_inclusive``); inf, nan and 1e309 are refused."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text.strip()}")
+        if not (lo <= v if lo_inclusive else lo < v):
+            bound = f"at least {lo:g}" if lo_inclusive else ("positive" if lo == 0 else f"above {lo:g}")
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text.strip()}")
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"must be at most {hi:g}, got {text.strip()}")
+        return v
+
+    parse.__name__ = "number"
+    return parse
+
+
+def csv_list(text: str) -> list[str]:
+    """Comma-separated non-empty items: ``'a, b'`` -> ['a', 'b']; ``''``, ``' '`` and ``'a,,b'`` are refused."""
+    items = [v.strip() for v in text.split(",")]
+    if not any(items):
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"empty item in the comma-separated list {text!r}")
+    if any("\x00" in v for v in items):
+        raise argparse.ArgumentTypeError(f"NUL character in {text!r}")
+    return items
+
+
+def csv_ints(lo: int, hi: int) -> Callable[[str], list[int]]:
+    """Comma-separated integers, each in [lo, hi]."""
+    one = int_range(lo, hi)
+
+    def parse(text: str) -> list[int]:
+        return [one(v) for v in csv_list(text)]
+
+    parse.__name__ = "integer list"
+    return parse
+
+
+def csv_floats(lo: float, hi: float) -> Callable[[str], list[float]]:
+    """Comma-separated finite numbers, each in (lo, hi]."""
+    one = float_range(lo, hi)
+
+    def parse(text: str) -> list[float]:
+        return [one(v) for v in csv_list(text)]
+
+    parse.__name__ = "number list"
+    return parse
+
+
+def nonempty(text: str) -> str:
+    """A non-blank string without NUL (names, metrics, specs)."""
+    if not text.strip() or "\x00" in text:
+        raise argparse.ArgumentTypeError(f"expected a non-empty value, got {text!r}")
+    return text.strip()
+
+
+def directory(text: str) -> str:
+    """A directory to read or write: not empty (``''`` would mean the current directory), and not
+    an existing file or device (``/dev/null``) or below one."""
+    try:
+        check_dir(text, "directory")
+    except ArchBenchError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
