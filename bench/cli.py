@@ -19,7 +19,7 @@ from bench.spaces import InvalidArchitecture
 from bench.store import StoreError
 
 #: modules under bench.commands that add sub-commands via ``register(subparsers)``
-COMMAND_MODULES = ("data", "predict", "importing", "search")
+COMMAND_MODULES = ("data", "predict", "importing", "search", "measure")
 
 USER_ERRORS = (UsageError, UnknownBenchmark, UnknownMetric, InvalidArchitecture, StoreError, FileNotFoundError)
 

@@ -109,7 +109,7 @@ class GraphNetwork(nn.Module):
         self.act = nn.ReLU()
         self.dropout = nn.Dropout(dropout)
 
-    def _apply(self, i: int, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+    def _node(self, i: int, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
         op = self.ops[i]
         if op == "skip":
             return x
@@ -123,7 +123,7 @@ class GraphNetwork(nn.Module):
             x = self.dropout(self.act(layer(x)))
         nodes = [x]
         for i, parent in enumerate(self.link):
-            nodes.append(self._apply(i, nodes[parent], edge_index))
+            nodes.append(self._node(i, nodes[parent], edge_index))
         h = torch.cat([nodes[j] for j in self.leaves], dim=1)
         for layer in self.post:
             h = self.dropout(self.act(layer(h)))

@@ -15,7 +15,8 @@ Every proxy gets its own freshly built network (``build()``), so none sees anoth
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -69,8 +70,9 @@ def synflow(builder: NetworkBuilder, code: np.ndarray, generator: torch.Generato
             p.abs_()
     inputs = tuple(x.double().fill_(1.0) if x.is_floating_point() else x for x in builder.inputs(1, generator))
     model(*inputs).sum().backward()
-    total = sum(float((m.weight * m.weight.grad).abs().sum()) for m in _weighted_layers(model)
-                if m.weight.grad is not None)
+    with torch.no_grad():
+        total = sum(float((m.weight * m.weight.grad).abs().sum()) for m in _weighted_layers(model)
+                    if m.weight.grad is not None)
     return float(np.log(total)) if total > 0 else 0.0
 
 
@@ -181,3 +183,25 @@ def compute(proxy: str, builder: NetworkBuilder, code: np.ndarray, seed: int, ba
     if proxy in GAUSSIAN or proxy == "zen":
         return fn(builder, code, generator, batch=batch)
     return fn(builder, code, generator)
+
+
+def arch_seed(seed: int, arch_id: int) -> int:
+    """A per-architecture seed, so a resumed run computes what an uninterrupted one would have."""
+    return (int(seed) * 1_000_003 + int(arch_id)) % (2**63)
+
+
+def run(builder: NetworkBuilder, codes: dict[int, np.ndarray], proxies: Iterable[str], seed: int, batch: int,
+        done: set[int], record: Callable[[dict[str, Any]], None], on_step: Callable[[], None] | None = None) -> None:
+    """Every proxy of every architecture not in ``done``; ``record`` gets ``{id, values, seconds}``."""
+    proxies = list(proxies)
+    for arch_id in sorted(codes):
+        if arch_id in done:
+            continue
+        values, seconds = {}, {}
+        for proxy in proxies:
+            start = time.perf_counter()
+            values[proxy] = compute(proxy, builder, codes[arch_id], arch_seed(seed, arch_id), batch)
+            seconds[proxy] = time.perf_counter() - start
+        record({"id": int(arch_id), "values": values, "seconds": seconds})
+        if on_step is not None:
+            on_step()
