@@ -100,3 +100,44 @@ def test_proxies_equal_hand_computed_values() -> None:
     assert proxies.compute("flops", _Tiny(), code, seed=0) == pytest.approx(3e-6)
     # ReLU input is -2 for every sample: all codes equal, kernel = 1 * ones -> singular, log|det| = -inf
     assert proxies.compute("nwot", _Tiny(), code, seed=0, batch=1) == pytest.approx(0.0)
+
+
+MODEL = '''
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, width), nn.ReLU(), nn.Linear(width, 3))
+
+    def forward(self, x):
+        return self.body(x)
+
+    def example_inputs(self, batch):
+        return (torch.randn(batch, 4),)
+
+
+def build(arch):
+    return Net(int(arch.split()[0]))
+'''
+
+
+def test_custom_table_builder_plugin(data_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "t.csv").write_text("arch,acc\n8 a,0.5\n16 a,0.6\n32 b,0.7\n")
+    (tmp_path / "card.yaml").write_text(
+        "name: mine/toy\nfile: t.csv\nspace: sequence\narchitecture: {column: arch}\nbuilder: model.py:build\n"
+        "labels:\n  acc: {unit: fraction, split: valid, epochs: 1, seed_reduction: mean, higher_is_better: true}\n")
+    assert main(["import", "table", str(tmp_path / "card.yaml")]) == 0
+    assert main(["measure", "proxies", "--benchmark", "mine/toy", "--proxies", "params,synflow",
+                 "--name", "mine/zc"]) == 0
+    b = bench.load("mine/toy+mine/zc")
+    expected = [(4 * w + w + w * 3 + 3) / 1e6 for w in (8, 32)]
+    np.testing.assert_allclose(b.query(["8 a", "32 b"], "params"), expected)
+    # a space without any builder refuses in one line
+    (tmp_path / "card2.yaml").write_text((tmp_path / "card.yaml").read_text().replace("mine/toy", "mine/nob")
+                                         .replace("builder: model.py:build\n", ""))
+    assert main(["import", "table", str(tmp_path / "card2.yaml")]) == 0
+    assert main(["measure", "latency", "--benchmark", "mine/nob", "--name", "mine/lat"]) == 2
