@@ -13,6 +13,7 @@ import importlib.util
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import ModuleType
 
 from bench.errors import UsageError
 
@@ -28,6 +29,17 @@ def load_class(spec: str, registry: Mapping[str, str], kind: str, methods: Itera
         hint = f"did you mean {' or '.join(map(repr, close))}?" if close else f"known: {known}"
         raise UsageError(f"unknown {kind} {spec!r}; {hint} (or give path/to/file.py:ClassName)")
     target, _, cls_name = spec.rpartition(":")
+    module = _import_target(target, kind)
+    cls = getattr(module, cls_name, None)
+    if cls is None:
+        raise UsageError(f"{target!r} has no class {cls_name!r}")
+    if not isinstance(cls, type) or any(not callable(getattr(cls, m, None)) for m in methods):
+        raise UsageError(f"{spec!r} is not a {kind} (needs {' and '.join(methods)} methods)")
+    return cls
+
+
+def _import_target(target: str, kind: str) -> ModuleType:
+    """The module ``target`` names: ``path/to/file.py`` (loaded once per path) or ``package.module``."""
     try:
         if target.endswith(".py"):
             path = Path(target)
@@ -51,9 +63,15 @@ def load_class(spec: str, registry: Mapping[str, str], kind: str, methods: Itera
         raise
     except Exception as exc:  # a user's file that fails to import: say which and why, in one line
         raise UsageError(f"cannot import {kind} from {target!r}: {type(exc).__name__}: {exc}") from None
-    cls = getattr(module, cls_name, None)
-    if cls is None:
-        raise UsageError(f"{target!r} has no class {cls_name!r}")
-    if not isinstance(cls, type) or any(not callable(getattr(cls, m, None)) for m in methods):
-        raise UsageError(f"{spec!r} is not a {kind} (needs {' and '.join(methods)} methods)")
-    return cls
+    return module
+
+
+def load_object(spec: str, kind: str) -> object:
+    """The object ``file.py:name`` or ``package.module:name`` names (e.g. a network-builder function)."""
+    target, sep, attr = spec.rpartition(":")
+    if not sep or not target or not attr:
+        raise UsageError(f"{kind} {spec!r} must look like path/to/file.py:name or package.module:name")
+    obj = getattr(_import_target(target, kind), attr, None)
+    if obj is None:
+        raise UsageError(f"{target!r} has no {attr!r} ({kind})")
+    return obj

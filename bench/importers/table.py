@@ -26,6 +26,7 @@ architecture column(s) and every label with its unit, split, epochs, seed reduct
     source: https://example.org/mybench
     source_version: v1.0
     description: what the benchmark is
+    builder: model.py:build              # sequence/graph: f(arch string) -> torch module, for archbench measure
 
 Architecture columns: ``nb201`` takes NB201 strings or NB201 indices; ``nasbench-graph`` its
 ``link=... ops=...`` strings or its ids (for both, a cell of digits is an id); ``sequence`` a JSON
@@ -73,7 +74,7 @@ from bench.store import SPLITS, LabelInfo, StoreContents, sha256_file
 BENCHMARKS: tuple[str, ...] = ()
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 CARD_KEYS = {"name", "file", "format", "space", "space_config", "architecture", "labels", "license", "citation",
-             "source", "source_version", "description", "dataset", "missing", "equivalence_class"}
+             "source", "source_version", "description", "dataset", "missing", "equivalence_class", "builder"}
 LABEL_KEYS = {"column", "unit", "split", "epochs", "seed_reduction", "higher_is_better", "direction", "description",
               "extra", "missing"}
 DIRECTIONS = {"maximize": True, "max": True, "higher": True, "minimize": False, "min": False, "lower": False}
@@ -523,6 +524,21 @@ def _labels(specs: dict[str, LabelSpec], table: Path, frame: pd.DataFrame, group
     return out, skipped_total
 
 
+def _builder(card_path: Path, card: dict[str, Any]) -> dict[str, str]:
+    """``builder: file.py:function`` (path relative to the card) for ``archbench measure``; sequence/graph only."""
+    spec = card.get("builder")
+    if spec is None:
+        return {}
+    target, sep, function = str(spec).rpartition(":")
+    if card["space"] not in ("sequence", "graph"):
+        raise CardError(f"{card_path}: builder is for sequence and graph spaces; {card['space']} has its own networks")
+    if not sep or not target or not function:
+        raise CardError(f"{card_path}: builder is {spec!r}; give file.py:function or package.module:function")
+    if target.endswith(".py"):
+        target = str((card_path.parent / target).resolve())
+    return {"network_builder": f"{target}:{function}"}
+
+
 def read(
     path: str | os.PathLike[str], allow_unknown: bool = False, only: set[str] | None = None
 ) -> list[StoreContents]:
@@ -549,6 +565,7 @@ def read(
         "dataset": str(card.get("dataset") or str(card["name"]).split("/")[-1]),
         "import_card": card_path.read_text(),
         "note_rows": f"{groups.n_rows} table rows, {len(groups.ids)} architectures after grouping by canonical id",
+        **_builder(card_path, card),
     }
     if any(spec.missing == "skip" for spec in specs.values()):
         meta["missing_skipped"] = skipped

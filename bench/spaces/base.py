@@ -17,12 +17,15 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from bench.errors import ArchBenchError, InvalidArchitecture, UsageError
 from bench.validate import id_array, is_int
+
+if TYPE_CHECKING:
+    from bench.networks.base import NetworkBuilder
 
 ENCODINGS = ("onehot", "adjacency", "path", "graph")
 
@@ -163,6 +166,13 @@ class SearchSpace(ABC):
     def check_encoding(self, kind: str) -> None:
         if kind not in self.encodings:
             raise UsageError(f"unknown encoding {kind!r} for {self.name}; choose from {', '.join(self.encodings)}")
+
+    # ---- networks -------------------------------------------------------------------------------
+    def network_builder(self, dataset: str) -> NetworkBuilder:
+        """The builder of this space's PyTorch networks for ``dataset`` (``bench.networks``), which latency
+        and zero-cost measurements run; spaces without networks refuse with a UsageError."""
+        raise UsageError(f"the {self.name} space has no network builder; an imported table can name one with "
+                         "'builder: file.py:function' in its card")
 
     def config(self) -> dict[str, Any]:
         """JSON-able constructor arguments, stored in benchmark files so a space can be rebuilt."""

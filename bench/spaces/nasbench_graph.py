@@ -44,11 +44,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bench.errors import UsageError
 from bench.spaces.base import InvalidArchitecture, SearchSpace, as_code_array
+
+if TYPE_CHECKING:
+    from bench.networks.base import NetworkBuilder
 
 #: all operations of NAS-Bench-Graph, in the package's order (their index is the hash digit)
 GNN_OPS: tuple[str, ...] = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
@@ -397,6 +401,16 @@ class NasBenchGraphSpace(SearchSpace):
     def to_strings(self, codes: np.ndarray) -> list[str]:
         rows = self.canonicalize(codes).tolist()
         return [format_arch(r[:N_NODES], [GNN_OPS[o] for o in r[N_NODES:]]) for r in rows]
+
+    # ---- networks ------------------------------------------------------------------------------
+    def network_builder(self, dataset: str) -> NetworkBuilder:
+        """The benchmark's network for ``dataset`` (:mod:`bench.networks.nasbench_graph`; imports torch)."""
+        from bench.networks.nasbench_graph import NasBenchGraphBuilder
+
+        try:
+            return NasBenchGraphBuilder(dataset)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
     # ---- object form ----------------------------------------------------------------------------
     def arch(

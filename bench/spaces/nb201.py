@@ -23,11 +23,15 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from bench.errors import UsageError
 from bench.spaces.base import InvalidArchitecture, SearchSpace, as_code_array
+
+if TYPE_CHECKING:
+    from bench.networks.base import NetworkBuilder
 
 #: operation names in NB201 order (code value = position)
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -249,6 +253,16 @@ class NB201Space(SearchSpace):
     @staticmethod
     def _numbers(codes: np.ndarray) -> np.ndarray:
         return codes.astype(np.int64) @ _PLACE
+
+    # ---- networks ------------------------------------------------------------------------------
+    def network_builder(self, dataset: str) -> NetworkBuilder:
+        """The benchmark's network for ``dataset`` (:mod:`bench.networks.nb201`; imports torch)."""
+        from bench.networks.nb201 import NB201Builder
+
+        try:
+            return NB201Builder(dataset)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
     # ---- NASLib interop ------------------------------------------------------------------------
     def from_naslib(self, op_indices: np.ndarray) -> np.ndarray:
