@@ -26,13 +26,16 @@ import pandas as pd
 
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
-from bench.intervals import N_BOOT, holm, interval, paired_pvalue, resample_weights
+from bench.intervals import N_BOOT, Interval, holm, interval, paired_pvalue, resample_weights
 from bench.metrics import ALL_METRICS, METRICS_VERSION, RANKING_METRICS, TOP_FRACTIONS, Resamples, mean_ci95
 
 #: the baseline every predictor is tested against
 BASELINE = "random"
 #: per-seed timings summarized with a t-interval (not test-set quantities)
 TIMINGS = ("fit_seconds", "predict_seconds")
+#: metrics of the paired test split (``test_metric_*``) that get bootstrap intervals; the pages show only tau,
+#: the others keep the seeds' t-interval (resampling them too doubled a valid_acc board's build time)
+TWIN_RESAMPLED = ("kendall_tau",)
 #: a predictor is "as good as the best" at a size when its Holm-adjusted p against the best is at least this
 ALPHA = 0.05
 GROUP = ["benchmark", "target", "predictor", "config_hash", "train_size"]
@@ -93,7 +96,8 @@ def _score_board(board_rows: pd.DataFrame, store: Any, n_boot: int, key: str) ->
             y_pred = y_pred if ok is None else y_pred[ok]
             metrics = ALL_METRICS if not prefix else RANKING_METRICS
             point.update({prefix + m: float(v[0]) for m, v in exact.score(y_pred, metrics).items()})
-            reps.update({prefix + m: v for m, v in boot.score(y_pred, metrics).items()})
+            resampled = metrics if not prefix else TWIN_RESAMPLED
+            reps.update({prefix + m: v for m, v in boot.score(y_pred, resampled).items()})
         scores.append((point, reps))
     exact = sets[""][0]
     chance = {f"{m}_chance": float(exact.precision_chance(f)[0]) for m, f in TOP_FRACTIONS.items()}
@@ -126,13 +130,17 @@ def summarize(rows: pd.DataFrame, store: Any, n_boot: int = N_BOOT, progress: bo
             idx = list(g["_i"])
             sc = _Scores([int(s) for s in g["seed"]],
                          {m: np.array([scored[j][0][m] for j in idx]) for m in names},
-                         {m: np.stack([scored[j][1][m] for j in idx]) for m in names})
+                         {m: np.stack([scored[j][1][m] for j in idx]) for m in scored[0][1]})
             cells[cell_key] = sc
             line: dict[str, object] = {"benchmark": benchmark, "target": target, "predictor": predictor,
                                        "config_hash": config_hash, "train_size": int(train_size),
                                        "n_seeds": len(g), "seeds": ",".join(str(s) for s in sc.seeds)}
             for m in names:
-                iv = interval(sc.point[m], sc.reps[m], f"{key}|{m}")
+                if m in sc.reps:
+                    iv = interval(sc.point[m], sc.reps[m], f"{key}|{m}")
+                else:  # a twin metric shown without interval on the pages: the seeds' t-interval
+                    mean, half = mean_ci95(sc.point[m])
+                    iv = Interval(mean, mean - half, mean + half)
                 line[f"{m}_mean"], line[f"{m}_ci95"] = iv.mean, iv.half_width
                 line[f"{m}_lo"], line[f"{m}_hi"] = iv.lo, iv.hi
             for m in TIMINGS:

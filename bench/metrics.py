@@ -160,9 +160,28 @@ class _Order:
         self.starts = np.flatnonzero(new_run)
         self.group = np.cumsum(new_run) - 1  # tie group of each sorted position
 
+        self.ends = np.r_[self.starts[1:], values.size] - 1  # last sorted position of each group
+
+    def cumulative(self, sorted_weights: np.ndarray) -> np.ndarray:
+        """(B, groups): per resample, the weight of every group up to and including each one, best first.
+
+        A running sum read at the groups' ends (a contiguous pass per resample; ``np.add.reduceat``
+        over the same blocks was 8× slower)."""
+        return np.cumsum(sorted_weights, axis=1)[:, self.ends]
+
     def group_sums(self, sorted_weights: np.ndarray) -> np.ndarray:
         """(B, groups): per resample, the summed weight of each tie group, best group first."""
-        return np.add.reduceat(sorted_weights, self.starts, axis=1)
+        return _groups_from_cumulative(self.cumulative(sorted_weights))
+
+    def head_group_sums(self, sorted_values: np.ndarray, last_group: int) -> np.ndarray:
+        """:meth:`group_sums` of the best groups up to ``last_group`` only: the selection metrics look at
+        the top of the order, so the running sum stops there instead of crossing every architecture."""
+        ends = self.ends[:last_group + 1]
+        return _groups_from_cumulative(np.cumsum(sorted_values[:, :ends[-1] + 1], axis=1)[:, ends])
+
+
+def _groups_from_cumulative(cum: np.ndarray) -> np.ndarray:
+    return np.diff(cum, axis=1, prepend=np.zeros((len(cum), 1), dtype=cum.dtype))
 
 
 def _first_reaching(cumulative: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -241,6 +260,7 @@ class _PredictedOrder:
 
     def __init__(self, resamples: Resamples, y_pred: np.ndarray) -> None:
         self._r, self._y = resamples, y_pred
+        self.cache: dict[str, np.ndarray] = {}
 
     @functools.cached_property
     def order(self) -> _Order:
@@ -251,12 +271,12 @@ class _PredictedOrder:
         return self._r.w[:, self.order.index]
 
     @functools.cached_property
-    def gw(self) -> np.ndarray:
-        return self.order.group_sums(self.sorted_w)
+    def cw(self) -> np.ndarray:
+        return self.order.cumulative(self.sorted_w)
 
     @functools.cached_property
-    def cw(self) -> np.ndarray:
-        return np.cumsum(self.gw, axis=1)
+    def gw(self) -> np.ndarray:
+        return _groups_from_cumulative(self.cw)
 
 
 class Resamples:
@@ -292,9 +312,9 @@ class Resamples:
         return self._cached("truth", lambda: _Order(self.y, self.hib))
 
     @staticmethod
-    def _ranks(order: _Order, gw: np.ndarray) -> np.ndarray:
+    def _ranks(order: _Order, cw: np.ndarray, gw: np.ndarray) -> np.ndarray:
         """(B, n) average ranks, best first, in each expanded resample (ties share a rank)."""
-        rank = np.cumsum(gw, axis=1) - (gw - 1) / 2
+        rank = cw - (gw - 1) / 2
         out = np.empty((len(gw), order.index.size), dtype=gw.dtype)
         out[:, order.index] = rank[:, order.group]
         return out
@@ -302,7 +322,10 @@ class Resamples:
     def true_ranks(self) -> np.ndarray:
         """Ranks of the labels, best first (the direction cancels in a correlation of two such ranks)."""
         truth = self.truth
-        return self._cached("ranks", lambda: self._ranks(truth, truth.group_sums(self.w[:, truth.index])))
+        def make() -> np.ndarray:
+            cw = truth.cumulative(self.w[:, truth.index])
+            return self._ranks(truth, cw, _groups_from_cumulative(cw))
+        return self._cached("ranks", make)
 
     def true_top(self, fraction: float) -> np.ndarray:
         """(B, n) bool: the architectures at least as good as the k-th best of each resample."""
@@ -330,11 +353,22 @@ class Resamples:
 
     def _precision(self, pred: _PredictedOrder, fraction: float) -> np.ndarray:
         k = np.maximum(1, np.round(fraction * self.total))
-        gh = pred.order.group_sums(pred.sorted_w * self.true_top(fraction)[:, pred.order.index])
-        ch = np.cumsum(gh, axis=1)
         gw, cw, r = pred.gw, pred.cw, self.rows
         g = _first_reaching(cw, k)  # the tie group that holds the k-th predicted place
-        return (ch[r, g] - gh[r, g] + (k - (cw[r, g] - gw[r, g])) * gh[r, g] / gw[r, g]) / k
+        head = pred.order.ends[int(g.max())] + 1
+        top = self.true_top(fraction)[:, pred.order.index[:head]]
+        gh = pred.order.head_group_sums(pred.sorted_w[:, :head] * top, int(g.max()))
+        hits_above = np.cumsum(gh, axis=1)[r, g] - gh[r, g]
+        return (hits_above + (k - (cw[r, g] - gw[r, g])) * gh[r, g] / gw[r, g]) / k
+
+    def _chosen(self, pred: _PredictedOrder) -> np.ndarray:
+        """Per resample, the expected label of the best-predicted tie group present in it."""
+        if "chosen" not in pred.cache:
+            g = np.argmax(pred.gw > 0, axis=1)
+            head = pred.order.ends[int(g.max())] + 1
+            gy = pred.order.head_group_sums(pred.sorted_w[:, :head] * self.yw[pred.order.index[:head]], int(g.max()))
+            pred.cache["chosen"] = gy[self.rows, g] / pred.gw[self.rows, g]
+        return pred.cache["chosen"]
 
     def score(self, y_pred: np.ndarray, metrics: Sequence[str] = ALL_METRICS) -> dict[str, np.ndarray]:
         """Each metric of ``metrics`` on each resample: a (B,) array per metric."""
@@ -352,7 +386,7 @@ class Resamples:
             if m == "kendall_tau":
                 out[m] = self._kendall(y_pred)
             elif m == "spearman":
-                out[m] = _pearson_from_sums(w, self.true_ranks(), self._ranks(pred.order, pred.gw), total)
+                out[m] = _pearson_from_sums(w, self.true_ranks(), self._ranks(pred.order, pred.cw, pred.gw), total)
             elif m == "pearson":
                 out[m] = _pearson_from_sums(w, self.yw, y_pred.astype(w.dtype), total)
             elif m == "mae":
@@ -369,10 +403,8 @@ class Resamples:
                 out[m] = w @ (np.abs(err) <= 0.10 * np.abs(y)).astype(w.dtype) / total
             elif m in TOP_FRACTIONS:
                 out[m] = self._precision(pred, TOP_FRACTIONS[m])
-            else:  # regret, ri: the expected label of the best-predicted tie group present
-                g = np.argmax(pred.gw > 0, axis=1)
-                gy = pred.order.group_sums(pred.sorted_w * self.yw[pred.order.index])
-                chosen = gy[self.rows, g] / pred.gw[self.rows, g]
+            else:  # regret, ri
+                chosen = self._chosen(pred)
                 if m == "regret":
                     out[m] = self.best() - chosen if self.hib else chosen - self.best()
                 else:
