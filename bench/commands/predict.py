@@ -52,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"a quick board: {','.join(QUICK_PREDICTORS)}; sizes {','.join(map(str, QUICK_TRAIN_SIZES))}; "
                         f"{QUICK_SEEDS} seeds; {QUICK_JOBS} jobs (options given explicitly win)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-table", action="store_true",
+                   help="do not print the boards of the units run (printing recomputes every metric with the "
+                        "bootstrap, seconds per hundred units; `archbench leaderboard build` writes them)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("leaderboard", help="build predictor leaderboards from stored results")
@@ -135,7 +138,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         keys = zip(rows["benchmark"], rows["target"], rows["config_hash"], rows["train_size"], rows["seed"],
                    strict=True)
         rows = rows[[k in wanted for k in keys]]
-    if not rows.empty:
+    if not rows.empty and not args.no_table:
         summary = summarize(rows, ResultStore(args.results_dir))
         for _, board in summary.groupby(["benchmark", "target"], sort=True):
             print(board_markdown(board.reset_index(drop=True)))
