@@ -462,7 +462,10 @@ def _board_csvs(out_dir: Path) -> list[tuple[Path, pd.DataFrame]]:
     """Every predictor-board CSV under ``out_dir``; other CSVs are left alone."""
     found = []
     for csv in sorted(out_dir.rglob("*.csv")):
-        s = pd.read_csv(csv)
+        try:
+            s = pd.read_csv(csv)
+        except pd.errors.EmptyDataError:  # e.g. a summary of no comparisons: not a board
+            continue
         if not s.empty and BOARD_COLUMNS <= set(s.columns):
             found.append((csv, s))
     return found
