@@ -257,6 +257,21 @@ def _n_boot(board: pd.DataFrame) -> str:
     return str(int(board["n_boot"].max())) if "n_boot" in board.columns else "–"
 
 
+def _method_note(board: pd.DataFrame) -> str:
+    """How the board's numbers were computed, by the metrics version its CSV was built with."""
+    if "metrics_version" not in board.columns:  # built before metrics version 2: say what it really holds
+        return (f"Metrics version 1 (ties in the predictions broken by the lowest id). ± is the 95 % t-interval over "
+                f"seeds; p: paired t-test of Kendall tau against `{BASELINE}` over the same seeds.")
+    return ("Intervals include test-set sampling: a paired bootstrap over "
+            f"test architectures ({_n_boot(board)} resamples) with the seeds' spread, 95 % percentile interval; "
+            "± is its half-width, [lo, hi] where it is skewed. Selection metrics (P@k, RI, regret) take the "
+            "expectation over architectures tied on the prediction; by chance P@5% scores "
+            f"{_fmt(_first(board, 'precision_top5_chance'))} and P@1% {_fmt(_first(board, 'precision_top1_chance'))} "
+            "on this test set. p: paired bootstrap test of Kendall tau against "
+            f"`{BASELINE}`; vs best: against the size's best predictor, Holm-corrected over the size's predictors "
+            "(**bold** where not significantly worse at 5 %).")
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -277,14 +292,7 @@ def board_blocks(board: pd.DataFrame, image: str | None = None) -> list[tuple]:
         ("h1", f"{benchmark} · {target}"),
         ("p", f"Target `{target}`: {board['target_description'].iloc[0]}. Test set: {int(board['n_test'].iloc[0])} "
               f"architectures (test hash `{tests[:16]}`), seeds per cell: {'/'.join(map(str, seeds))}. Frozen splits "
-              "and metrics: `datasets/PROTOCOL.md`. Intervals include test-set sampling: a paired bootstrap over "
-              f"test architectures ({_n_boot(board)} resamples) with the seeds' spread, 95 % percentile interval; "
-              "± is its half-width, [lo, hi] where it is skewed. Selection metrics (P@k, RI, regret) take the "
-              "expectation over architectures tied on the prediction; by chance P@5% scores "
-              f"{_fmt(_first(board, 'precision_top5_chance'))} and P@1% {_fmt(_first(board, 'precision_top1_chance'))} "
-              "on this test set. p: paired bootstrap test of Kendall tau against "
-              f"`{BASELINE}`; vs best: against the size's best predictor, Holm-corrected over the size's predictors "
-              "(**bold** where not significantly worse at 5 %)."),
+              "and metrics: `datasets/PROTOCOL.md`. " + _method_note(board)),
         ("h2", "Kendall tau by training-set size"),
     ]
     order = list(largest["label"]) + sorted(set(board["label"]) - set(largest["label"]))
@@ -292,11 +300,14 @@ def board_blocks(board: pd.DataFrame, image: str | None = None) -> list[tuple]:
              for r in board.itertuples()}
     blocks.append(("table", ["predictor", *[f"n={s}" for s in sizes]],
                    [[lab, *[cells.get((lab, s), "") for s in sizes]] for lab in order]))
-    header = ["rank", "predictor", "Kendall τ", "Spearman", "P@5%", "P@1%", "RI % [95 % CI]", "regret [95 % CI]",
-              "MAE"]
+    spans = "ri_lo" in board.columns
+    header = ["rank", "predictor", "Kendall τ", "Spearman", "P@5%", "P@1%", "RI % [95 % CI]" if spans else "RI %",
+              "regret [95 % CI]" if spans else "regret", "MAE"]
     if not hib:
         header.append("±10 %")
-    header += ["fit s", "predict s", "p vs random", "p vs best (Holm)"]
+    header += ["fit s", "predict s", "p vs random"]
+    if "p_vs_best_holm" in board.columns:
+        header.append("p vs best (Holm)")
     has_twin = "test_metric" in largest.columns and largest["test_metric"].notna().any()
     if has_twin:
         header.append(f"τ on {largest['test_metric'].dropna().iloc[0]}")
@@ -307,8 +318,9 @@ def board_blocks(board: pd.DataFrame, image: str | None = None) -> list[tuple]:
                _span(r, "ri", 2), _span(r, "regret", 4), _fmt(r.mae_mean, 4)]
         if not hib:
             row.append(_fmt(r.within_10pct_mean))
-        row += [_fmt(r.fit_seconds_mean, 2), _fmt(r.predict_seconds_mean, 2), _pvalue(r.p_vs_random),
-                _pvalue(getattr(r, "p_vs_best_holm", float("nan")))]
+        row += [_fmt(r.fit_seconds_mean, 2), _fmt(r.predict_seconds_mean, 2), _pvalue(r.p_vs_random)]
+        if "p_vs_best_holm" in board.columns:
+            row.append(_pvalue(r.p_vs_best_holm))
         if has_twin:
             row.append(_fmt(getattr(r, "test_metric_kendall_tau_mean", float("nan"))))
         rows.append(row)
