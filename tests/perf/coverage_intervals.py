@@ -84,7 +84,8 @@ def main() -> None:
 
     print(f"\n{args.benchmark} {args.target}: {args.reps} repetitions, test sets of {args.test_size}, "
           f"{args.seeds} seeds of {args.train_size} training architectures, {N_BOOT} resamples")
-    print(f"{'predictor':14s} {'metric':15s} {'truth':>9s} {'bootstrap':>10s} {'t over seeds':>13s}")
+    print(f"{'predictor':14s} {'metric':15s} {'truth':>9s} {'bootstrap':>10s} {'t over seeds':>13s} "
+          f"{'sd of estimate':>15s} {'mean half-width/1.96':>21s}")
     for name, by_metric in results.items():
         for m, rows in by_metric.items():
             a = np.array(rows, dtype=np.float64)
@@ -93,7 +94,9 @@ def main() -> None:
                 continue  # random's P@5% and regret have no known truth but their own mean
             boot = np.nanmean((a[:, 1] <= truth) & (truth <= a[:, 2]))
             seeds = np.nanmean((a[:, 3] <= truth) & (truth <= a[:, 4]))
-            print(f"{name:14s} {m:15s} {truth:9.4f} {100 * boot:9.1f}% {100 * seeds:12.1f}%")
+            half = np.nanmean((a[:, 2] - a[:, 1]) / 2) / 1.96
+            print(f"{name:14s} {m:15s} {truth:9.4f} {100 * boot:9.1f}% {100 * seeds:12.1f}% "
+                  f"{np.nanstd(a[:, 0]):15.4f} {half:21.4f}")
 
 
 if __name__ == "__main__":
