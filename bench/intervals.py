@@ -5,9 +5,9 @@ fixed test set. The spread over seeds alone misses the luck of that test set (it
 seed, so it cancels in their spread): on nasbench-graph/cora it is about as large as the seed spread.
 So a cell's interval comes from a paired bootstrap over test architectures: the same B resamples of
 the test set (:func:`resample_weights`) score every seed of every predictor on the board; each
-replicate keeps the part of the resample's effect that all seeds share and adds the seeds' own spread
-through a t-distributed draw (five seeds are too few to resample themselves; their mean's t-interval
-is exact for normal seed effects). The interval is the percentile
+replicate adds the resample's mean deviation over seeds and, through a t-distributed draw, whatever
+spread the seeds show beyond what resampling the test set explains (five seeds are too few to
+resample themselves). The interval is the percentile
 interval of those replicates, so a skewed metric (RI, regret) gets a skewed interval. Paired tests
 use the same replicates of a difference (paired seeds, paired test resamples), with Holm's
 correction across the comparisons of one board size.
