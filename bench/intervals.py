@@ -82,14 +82,16 @@ def _replicates(point: np.ndarray, reps: np.ndarray, key: str) -> np.ndarray | N
     return point.mean() + shared + t_draws(s - 1, reps.shape[1], key) * extra
 
 
-def interval(point: Sequence[float] | np.ndarray, reps: np.ndarray, key: str = "") -> Interval:
-    """Mean over seeds of ``point`` (S,) and the percentile interval of its replicates ``reps`` (S, B)."""
+def interval(point: Sequence[float] | np.ndarray, reps: np.ndarray, key: str = "",
+             bounds: tuple[float, float] = (-np.inf, np.inf)) -> Interval:
+    """Mean over seeds of ``point`` (S,) and the percentile interval of its replicates ``reps`` (S, B),
+    clipped to the values the metric can take (``bounds``)."""
     point = np.asarray(point, dtype=np.float64)
     r = _replicates(point, np.asarray(reps), key)
     if r is None:
         return Interval(float("nan"), float("nan"), float("nan"))
     alpha = (1 - LEVEL) / 2
-    lo, hi = np.quantile(r, [alpha, 1 - alpha])
+    lo, hi = np.clip(np.quantile(r, [alpha, 1 - alpha]), *bounds)
     return Interval(float(np.nanmean(point)), float(lo), float(hi))
 
 

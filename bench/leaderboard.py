@@ -27,7 +27,15 @@ import pandas as pd
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
 from bench.intervals import N_BOOT, Interval, holm, interval, paired_pvalue, resample_weights
-from bench.metrics import ALL_METRICS, METRICS_VERSION, RANKING_METRICS, TOP_FRACTIONS, Resamples, mean_ci95
+from bench.metrics import (
+    ALL_METRICS,
+    METRIC_RANGES,
+    METRICS_VERSION,
+    RANKING_METRICS,
+    TOP_FRACTIONS,
+    Resamples,
+    mean_ci95,
+)
 
 #: the baseline every predictor is tested against
 BASELINE = "random"
@@ -137,7 +145,7 @@ def summarize(rows: pd.DataFrame, store: Any, n_boot: int = N_BOOT, progress: bo
                                        "n_seeds": len(g), "seeds": ",".join(str(s) for s in sc.seeds)}
             for m in names:
                 if m in sc.reps:
-                    iv = interval(sc.point[m], sc.reps[m], f"{key}|{m}")
+                    iv = interval(sc.point[m], sc.reps[m], f"{key}|{m}", METRIC_RANGES[m.removeprefix("test_metric_")])
                 else:  # a twin metric shown without interval on the pages: the seeds' t-interval
                     mean, half = mean_ci95(sc.point[m])
                     iv = Interval(mean, mean - half, mean + half)

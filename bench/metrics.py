@@ -45,6 +45,11 @@ ALL_METRICS = ("kendall_tau", "spearman", "pearson", "mae", "rmse", "mape", "wit
                "precision_top5", "precision_top1", "regret", "ri")
 #: metrics where smaller is better (for ranking predictors)
 LOWER_IS_BETTER_METRICS = frozenset({"mae", "rmse", "mape", "regret"})
+#: the values each metric can take (an interval is clipped to them: a regret is never below 0)
+METRIC_RANGES = {"kendall_tau": (-1.0, 1.0), "spearman": (-1.0, 1.0), "pearson": (-1.0, 1.0),
+                 "precision_top5": (0.0, 1.0), "precision_top1": (0.0, 1.0), "within_10pct": (0.0, 1.0),
+                 "regret": (0.0, float("inf")), "mae": (0.0, float("inf")), "rmse": (0.0, float("inf")),
+                 "mape": (0.0, float("inf")), "ri": (float("-inf"), float("inf"))}
 #: the top fractions behind ``precision_top5`` / ``precision_top1``
 TOP_FRACTIONS = {"precision_top5": 0.05, "precision_top1": 0.01}
 
