@@ -53,16 +53,6 @@ def representatives(b: Benchmark, ids: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.unique(rep), rep
 
 
-def parse_batches(text: str) -> list[int]:
-    try:
-        batches = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise UsageError(f"--batch takes comma-separated positive integers, got {text!r}") from None
-    if not batches or any(v < 1 for v in batches):
-        raise UsageError(f"--batch takes comma-separated positive integers, got {text!r}")
-    return sorted(set(batches))
-
-
 class RunLog:
     """Append-only JSON-lines record of finished measurements; the first line holds the run's settings."""
 

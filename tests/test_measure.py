@@ -56,7 +56,9 @@ def test_latency_table_joins_and_resumes_after_kill(data_dir: Path) -> None:
     assert {"cpu", "torch", "torch_threads", "device"} <= set(machine)
 
 
-@pytest.mark.parametrize("bad", [["--batch", "0"], ["--archs", "zero"], ["--repeats", "0"], ["--device", "tpu"]])
+@pytest.mark.parametrize("bad", [["--batch", "0"], ["--archs", "zero"], ["--repeats", "0"], ["--device", "tpu"],
+                                 ["--batch", "1,,2"], ["--archs", "0"], ["--archs", "99999999999999999999"],
+                                 ["--warmup", "-1"], ["--threads", "0"]])
 def test_bad_input_is_one_line_exit_2(data_dir: Path, bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["measure", "latency", "--benchmark", "nasbench-graph/cora", "--name", "x/y", *bad])
     assert rc == 2
@@ -69,6 +71,9 @@ def test_unknown_architecture_and_unknown_proxy(data_dir: Path, tmp_path: Path) 
     assert main(["measure", "latency", "--benchmark", "nasbench-graph/cora", "--ids", str(ids), "--name", "x/y"]) == 2
     bad_proxy = ["--proxies", "magic", "--name", "x/y"]
     assert main(["measure", "proxies", "--benchmark", "nasbench-graph/cora", *bad_proxy]) == 2
+    # a blank item is refused, not skipped (it used to start a run over all 26,206 architectures)
+    assert main(["measure", "proxies", "--benchmark", "nasbench-graph/cora", "--proxies", "synflow,,zen",
+                 "--name", "x/y"]) == 2
 
 
 class _Tiny(NetworkBuilder):

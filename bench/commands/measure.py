@@ -8,13 +8,13 @@ import argparse
 import numpy as np
 
 import bench
+from bench.commands._args import csv_ints, csv_list, int_range, nonempty
 from bench.errors import UsageError
 from bench.measure import (
     RunLog,
     check_name,
     log_path,
     machine,
-    parse_batches,
     representatives,
     select_ids,
     write_table,
@@ -34,15 +34,26 @@ PROXY_UNITS = {
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--benchmark", required=True, help="the benchmark whose architectures to measure")
-    p.add_argument("--archs", help="N (a seeded sample) or 'all' (default)")
+    p.add_argument("--benchmark", required=True, type=nonempty, help="the benchmark whose architectures to measure")
+    p.add_argument("--archs", type=_archs, help="N (a seeded sample) or 'all' (default)")
     p.add_argument("--ids", metavar="FILE", help="measure the architectures (ids or strings) listed one per line")
     p.add_argument("--name", required=True, help="family/dataset of the table to write")
     p.add_argument("--dataset", help="dataset whose network sizes to use (default: the benchmark's)")
-    p.add_argument("--seed", type=int, default=0, help="sampling, weights and input seed (default 0)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads, pinned to as many CPUs (default 1)")
+    p.add_argument("--seed", type=int_range(0, 2**31 - 1), default=0,
+                   help="sampling, weights and input seed (default 0)")
+    p.add_argument("--threads", type=int_range(1, 1024), default=1,
+                   help="torch threads, pinned to as many CPUs (default 1)")
     p.add_argument("--restart", action="store_true", help="discard an unfinished run of this name")
     p.add_argument("--force", action="store_true", help="replace an existing table of this name")
+
+
+def _archs(text: str) -> str:
+    """``--archs``: 'all' or a positive count, checked before any benchmark is built."""
+    if text.strip() == "all":
+        return "all"
+    if not text.strip().isdigit() or not 1 <= int(text) <= 10**9:
+        raise argparse.ArgumentTypeError(f"--archs takes a positive number (at most 10^9) or 'all', got {text!r}")
+    return text.strip()
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,17 +61,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub = p.add_subparsers(dest="measure_command", required=True, parser_class=type(p))
     lat = msub.add_parser("latency", help="forward latency (eval, no grad) per batch size, median of R runs")
     _common(lat)
-    lat.add_argument("--batch", default="1", help="comma-separated batch sizes (default 1)")
+    lat.add_argument("--batch", type=csv_ints(1, 65536), default=[1], help="comma-separated batch sizes (default 1)")
     lat.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default cpu)")
-    lat.add_argument("--repeats", type=int, default=10, help="timed runs per architecture and batch (default 10)")
-    lat.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    lat.add_argument("--repeats", type=int_range(1, 100_000), default=10,
+                     help="timed runs per architecture and batch (default 10)")
+    lat.add_argument("--warmup", type=int_range(0, 100_000), default=3, help="untimed runs first (default 3)")
     lat.set_defaults(func=cmd_latency)
     prox = msub.add_parser("proxies", help="data-free zero-cost proxies (synflow, zen, params, flops, ...)")
     _common(prox)
-    prox.add_argument("--proxies", default="synflow,zen,params,flops",
+    prox.add_argument("--proxies", type=csv_list, default=["synflow", "zen", "params", "flops"],
                       help="comma-separated: synflow, zen, params, flops; nwot, jacov, snip, grad_norm on "
                            "Gaussian data (stored as zc_<proxy>_gauss)")
-    prox.add_argument("--batch", type=int, default=32, help="samples of Gaussian input for zen and the data-"
+    prox.add_argument("--batch", type=int_range(1, 65536), default=32,
+                      help="samples of Gaussian input for zen and the data-"
                       "dependent proxies (default 32)")
     prox.set_defaults(func=cmd_proxies)
 
@@ -95,7 +108,7 @@ def _spread_note(rep_count: int, ids: np.ndarray, b: bench.Benchmark) -> str:
 
 
 def cmd_latency(args: argparse.Namespace) -> int:
-    batches = parse_batches(args.batch)
+    batches = sorted(set(args.batch))
     if args.repeats < 1 or args.warmup < 0:
         raise UsageError("--repeats must be at least 1 and --warmup at least 0")
     if not (args.device == "cpu" or args.device.startswith("cuda")):
@@ -167,7 +180,7 @@ def cmd_latency(args: argparse.Namespace) -> int:
 def cmd_proxies(args: argparse.Namespace) -> int:
     from bench.networks.proxies import GAUSSIAN, PROXIES, column
 
-    proxies = [p.strip() for p in args.proxies.split(",") if p.strip()]
+    proxies = list(dict.fromkeys(args.proxies))
     unknown = [p for p in proxies if p not in PROXIES]
     if not proxies or unknown:
         raise UsageError(f"unknown proxy {unknown[0] if unknown else args.proxies!r}; choose from {', '.join(PROXIES)}")
