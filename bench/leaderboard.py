@@ -513,7 +513,7 @@ def index_blocks(out_dir: str | os.PathLike[str], page: str = ".md",
                      ",".join(map(str, sorted(s["train_size"].unique()))), str(int(s["n_seeds"].max())),
                      f"{top['label']} (n={int(top['train_size'])}, τ={_fmt(top['kendall_tau_mean'])})", within])
     intro = ("Built by `archbench leaderboard build` from stored results; protocol: `datasets/PROTOCOL.md`. Each "
-             "board has a CSV (every metric, mean and 95 % CI over seeds, the split hashes and the code revision of "
+             "board has a CSV (every metric: mean over seeds and 95 % interval, split hashes and the code revision of "
              "its rows), a Markdown table, the same as an HTML page, and a plot. "
              f"Code revision(s) of these rows: {', '.join(f'`{r}`' for r in sorted(revisions))}."
              + (" How they were computed: [PROVENANCE.md](PROVENANCE.md)." if (out_dir / "PROVENANCE.md").is_file()
