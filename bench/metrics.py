@@ -138,20 +138,24 @@ def relative_improvement(y_true: np.ndarray, y_pred: np.ndarray, higher_is_bette
     return _point("ri", y_true, y_pred, higher_is_better)
 
 
+def _scored(y_true: np.ndarray, y_pred: np.ndarray, higher_is_better: bool, metrics: Sequence[str]) -> dict[str, float]:
+    """``metrics`` on the test set itself: Kendall tau from scipy (equal to the weighted one at weight 1;
+    tested), the rest from :class:`Resamples`, so tau's concordance counts are not computed twice."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    rest = [m for m in metrics if m != "kendall_tau"]
+    out = {m: float(v[0]) for m, v in score_resamples(y_true, y_pred, higher_is_better, None, rest).items()}
+    out["kendall_tau"] = kendall_tau(y_true, y_pred)
+    return {m: out[m] for m in metrics}
+
+
 def ranking_metrics(y_true: np.ndarray, y_pred: np.ndarray, higher_is_better: bool = True) -> dict[str, float]:
     """The order-only metrics (:data:`RANKING_METRICS`)."""
-    y_true, y_pred = _pair(y_true, y_pred)
-    out = {m: float(v[0]) for m, v in score_resamples(y_true, y_pred, higher_is_better, None, RANKING_METRICS).items()}
-    out["kendall_tau"] = kendall_tau(y_true, y_pred)  # scipy's tau-b (equal to ours at weight 1; tested)
-    return {m: out[m] for m in RANKING_METRICS}
+    return _scored(y_true, y_pred, higher_is_better, RANKING_METRICS)
 
 
 def score_predictions(y_true: np.ndarray, y_pred: np.ndarray, higher_is_better: bool = True) -> dict[str, float]:
     """Every metric of :data:`ALL_METRICS` for one set of test predictions."""
-    y_true, y_pred = _pair(y_true, y_pred)
-    out = {m: float(v[0]) for m, v in score_resamples(y_true, y_pred, higher_is_better, None, ALL_METRICS).items()}
-    out["kendall_tau"] = kendall_tau(y_true, y_pred)
-    return {m: out[m] for m in ALL_METRICS}
+    return _scored(y_true, y_pred, higher_is_better, ALL_METRICS)
 
 
 # -- weighted test sets (bootstrap resamples) ---------------------------------------------------------

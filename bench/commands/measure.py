@@ -168,13 +168,21 @@ def cmd_latency(args: argparse.Namespace) -> int:
             rho = spearmanr(np.median(t[:, 0::2], axis=1), np.median(t[:, 1::2], axis=1))[0]
             print(f"batch {batch}: median {np.median(median):.3f} ms; Spearman between even and odd passes "
                   f"{rho:.3f} over {len(reps)} networks (near 1 on a quiet machine)")
-    meta = {"source": f"archbench measure latency of {args.benchmark}", "source_version": info["torch"],
-            "description": f"latency on this machine: {builder.describe()}", "machine": info,
-            "measure_settings": header | {"ids": f"{len(reps)} representatives"}}
-    path = write_table(b, args.name, ids, labels, meta, args.data_dir)
-    log.path.unlink()
+    path = _write(args, b, ids, labels, "latency", f"latency on this machine: {builder.describe()}", info,
+                  header, len(reps), log)
     print(f"{args.name}\twritten\t{len(ids)} architectures\t{path}")
     return 0
+
+
+def _write(args: argparse.Namespace, b: bench.Benchmark, ids: np.ndarray, labels: dict, kind: str, description: str,
+           info: dict, header: dict, n_reps: int, log: object) -> object:
+    """Write the measured table with its machine and settings, then drop the finished run's log."""
+    meta = {"source": f"archbench measure {kind} of {args.benchmark}", "source_version": info["torch"],
+            "description": description, "machine": info,
+            "measure_settings": header | {"ids": f"{n_reps} representatives"}}
+    path = write_table(b, args.name, ids, labels, meta, args.data_dir)
+    log.path.unlink()
+    return path
 
 
 def cmd_proxies(args: argparse.Namespace) -> int:
@@ -222,10 +230,7 @@ def cmd_proxies(args: argparse.Namespace) -> int:
         secs = np.mean([r["seconds"][p] for r in records.values()])
         print(f"{p}: {secs:.3f} s per architecture")
     info = machine(args.threads, "cpu")
-    meta = {"source": f"archbench measure proxies of {args.benchmark}", "source_version": info["torch"],
-            "description": f"zero-cost proxies computed here: {builder.describe()}", "machine": info,
-            "measure_settings": header | {"ids": f"{len(reps)} representatives"}}
-    path = write_table(b, args.name, ids, labels, meta, args.data_dir)
-    log.path.unlink()
+    path = _write(args, b, ids, labels, "proxies", f"zero-cost proxies computed here: {builder.describe()}", info,
+                  header, len(reps), log)
     print(f"{args.name}\twritten\t{len(ids)} architectures ({_spread_note(len(reps), ids, b)})\t{path}")
     return 0
