@@ -107,6 +107,25 @@ def test_proxies_equal_hand_computed_values() -> None:
     assert proxies.compute("nwot", _Tiny(), code, seed=0, batch=1) == pytest.approx(0.0)
 
 
+
+def test_proxy_workers_give_the_serial_values(data_dir: Path) -> None:
+    """Architectures spread over two worker processes get exactly the values of one serial run (per-
+    architecture seeds), and every architecture is recorded once."""
+    from bench.networks.plugin import builder_for
+
+    b = bench.load("nasbench-graph/cora")
+    ids = b.sample(4, seed=3)
+    codes = dict(zip(ids.tolist(), b.space.from_ids(ids), strict=True))
+    builder = builder_for(b)
+    serial: list[dict] = []
+    spread: list[dict] = []
+    proxies.run(builder, codes, ["synflow", "params"], 7, None, set(), serial.append)
+    proxies.run(builder, codes, ["synflow", "params"], 7, None, {int(ids[0])}, spread.append, jobs=2)
+    assert sorted(r["id"] for r in spread) == sorted(int(i) for i in ids[1:])
+    by_id = {r["id"]: r["values"] for r in serial}
+    assert all(r["values"] == by_id[r["id"]] for r in spread)
+    assert len({r["values"]["synflow"] for r in serial}) == 4  # the architectures differ, so do their values
+
 MODEL = '''
 import torch
 from torch import nn

@@ -4,6 +4,7 @@ write the result as a benchmark table that joins with the accuracy tables (see :
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 import numpy as np
 
@@ -72,9 +73,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     prox.add_argument("--proxies", type=csv_list, default=["synflow", "zen", "params", "flops"],
                       help="comma-separated: synflow, zen, params, flops; nwot, jacov, snip, grad_norm on "
                            "Gaussian data (stored as zc_<proxy>_gauss)")
-    prox.add_argument("--batch", type=int_range(1, 65536), default=32,
-                      help="samples of Gaussian input for zen and the data-"
-                      "dependent proxies (default 32)")
+    prox.add_argument("--batch", type=int_range(1, 65536), default=None,
+                      help="samples of Gaussian input for zen and the data-dependent proxies (default: zen 16, "
+                      "nwot/jacov/snip/grad_norm 64)")
+    prox.add_argument("--jobs", type=int_range(1, 256), default=1,
+                      help="worker processes of one thread each, architectures spread over them (default 1); "
+                      "values do not depend on it")
     prox.set_defaults(func=cmd_proxies)
 
 
@@ -185,15 +189,20 @@ def _write(args: argparse.Namespace, b: bench.Benchmark, ids: np.ndarray, labels
     return path
 
 
+def _builder_of(benchmark: str, data_dir: str | None, dataset: str | None):  # noqa: ANN202 -- a NetworkBuilder
+    """A worker process's own builder (plug-in builders load user code, which does not pickle)."""
+    from bench.networks.plugin import builder_for
+
+    return builder_for(bench.load(benchmark, data_dir), dataset)
+
+
 def cmd_proxies(args: argparse.Namespace) -> int:
-    from bench.networks.proxies import GAUSSIAN, PROXIES, column
+    from bench.networks.proxies import PROXIES, column
 
     proxies = list(dict.fromkeys(args.proxies))
     unknown = [p for p in proxies if p not in PROXIES]
     if not proxies or unknown:
         raise UsageError(f"unknown proxy {unknown[0] if unknown else args.proxies!r}; choose from {', '.join(PROXIES)}")
-    if args.batch < 1:
-        raise UsageError(f"--batch must be at least 1, got {args.batch}")
     b, ids, reps, rep_of = _prepare(args, "proxies")
     from bench.networks import proxies as zc
     from bench.networks.latency import pin_threads
@@ -201,14 +210,17 @@ def cmd_proxies(args: argparse.Namespace) -> int:
 
     builder = builder_for(b, args.dataset)
     pin_threads(args.threads)
+    batches = {p: zc.batch_of(p, args.batch) for p in proxies if zc.batch_of(p, args.batch) is not None}
     header = {"kind": "proxies", "benchmark": args.benchmark, "ids": [int(i) for i in reps], "proxies": proxies,
-              "batch": args.batch, "seed": args.seed, "threads": args.threads, "network": builder.describe()}
+              "batch": batches, "seed": args.seed, "threads": args.threads, "network": builder.describe(),
+              "flush_denormal": True}
     log = RunLog(log_path(args.name, "proxies", args.data_dir), header, args.restart)
     done = {r["id"] for r in log.records}
     codes = dict(zip(reps.tolist(), b.space.from_ids(reps), strict=True))
     bar = _progress(len(reps), len(done), f"proxies {args.benchmark}")
     try:
-        zc.run(builder, codes, proxies, args.seed, args.batch, done, log.append, on_step=lambda: bar.update(1))
+        zc.run(builder, codes, proxies, args.seed, args.batch, done, log.append, on_step=lambda: bar.update(1),
+               jobs=args.jobs, make_builder=partial(_builder_of, args.benchmark, args.data_dir, args.dataset))
     finally:
         bar.close()
         log.close()
@@ -222,13 +234,14 @@ def cmd_proxies(args: argparse.Namespace) -> int:
         labels[name] = (np.array([r["values"][p] for r in rows], dtype=np.float64), LabelInfo(
             name=name, unit=unit, split="none", epochs=None, seed_reduction=reduction, higher_is_better=higher,
             source="archbench measure proxies", description=f"{what}; untrained network",
-            extra={"batch": args.batch} if p in GAUSSIAN or p == "zen" else {}))
+            extra={"batch": batches[p]} if p in batches else {}))
         labels[f"{name}_time"] = (np.array([r["seconds"][p] for r in rows], dtype=np.float64), LabelInfo(
             name=f"{name}_time", unit="s", split="none", epochs=None, seed_reduction="one run",
             higher_is_better=False, source="archbench measure proxies",
             description=f"seconds to compute {name} on this machine (not a predictor feature)"))
         secs = np.mean([r["seconds"][p] for r in records.values()])
-        print(f"{p}: {secs:.3f} s per architecture")
+        cpu = [r["cpu_seconds"][p] for r in records.values() if "cpu_seconds" in r]
+        print(f"{p}: {secs:.3f} s per architecture" + (f" ({np.mean(cpu):.3f} s of CPU)" if cpu else ""))
     info = machine(args.threads, "cpu")
     path = _write(args, b, ids, labels, "proxies", f"zero-cost proxies computed here: {builder.describe()}", info,
                   header, len(reps), log)
