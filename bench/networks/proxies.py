@@ -65,6 +65,15 @@ def _bypass_norms(model: nn.Module) -> None:
             m.forward = lambda x: x  # type: ignore[method-assign]
 
 
+def _channels_last(model: nn.Module, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Image networks in channels-last layout: oneDNN's float convolutions run ~1.5x faster on it (same
+    values up to float rounding); graph inputs pass unchanged."""
+    if not inputs or not isinstance(inputs[0], torch.Tensor) or inputs[0].dim() != 4:
+        return inputs
+    model.to(memory_format=torch.channels_last)
+    return (inputs[0].contiguous(memory_format=torch.channels_last), *inputs[1:])
+
+
 def _features(model: nn.Module, inputs: tuple[Any, ...]) -> torch.Tensor:
     features = getattr(model, "features", None)
     return features(*inputs) if callable(features) else model(*inputs)
@@ -98,7 +107,8 @@ def zen(builder: NetworkBuilder, code: np.ndarray, generator: torch.Generator, b
                 m.bias.zero_()
         x = builder.inputs(batch, generator)
         noise = torch.randn(x[0].shape, generator=generator)
-        mixed = (x[0] + mixup * noise, *x[1:])
+        x = _channels_last(model, x)
+        mixed = (x[0] + mixup * noise.to(x[0].device), *x[1:])
         delta = (_features(model, x) - _features(model, mixed)).abs()
         per_sample = delta.flatten(1).sum(1) if delta.dim() > 2 else delta.sum(1)
         score = torch.log(per_sample.mean())
