@@ -271,3 +271,25 @@ def test_user_strings_run_no_script_in_the_browser(site: Path, browser, tmp_path
     text = browser.find_element(By.CSS_SELECTOR, "section.configs").text + \
         browser.find_element(By.CSS_SELECTOR, "section.dataset").text
     assert EVIL_VALUE in text and "[click](javascript:alert(1))" in text  # shown, not linked
+
+
+def test_cli_renders_the_site_from_committed_csvs_without_results(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bench.cli import main
+
+    out = tmp_path / "lb"
+    for rel in BOARDS[:2]:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(COMMITTED / f"{rel}.csv", out / f"{rel}.csv")
+    before = {p: p.read_bytes() for p in out.rglob("*.csv")}
+    assert main(["leaderboard", "build", "--from-csv", "--out", str(out), "--cards", str(REPO / "datasets")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nb201-latency: 2 board(s); best τ at the largest size: ")
+    for rel in BOARDS[:2]:
+        assert (out / f"{rel}.png").read_bytes()[:4] == b"\x89PNG" and (out / f"{rel}.md").is_file()
+    assert (out / "index.html").is_file() and (out / "nb201-latency/latency.html").is_file()
+    assert {p: p.read_bytes() for p in out.rglob("*.csv") if p.parent.name != "ranks"} == before  # numbers kept
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["leaderboard", "build", "--from-csv", "--out", str(empty)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no board CSVs under" in err and not (empty / "index.html").exists()
