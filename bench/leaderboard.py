@@ -353,44 +353,64 @@ def board_markdown(board: pd.DataFrame, image: str | None = None) -> str:
     return render_markdown(board_blocks(board, image))
 
 
-def plot_board(board: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Kendall tau (and P@5 % or ±10 %) vs training-set size, log x, 95 % bands; random dashed."""
+#: the second panel: (metric, axis label) by target direction; both are fractions in the CSV, drawn in %
+SECOND_PANEL = {True: ("precision_top5", "precision@5 % (%): share of the true top 5 % found"),
+                False: ("within_10pct", "architectures predicted within ±10 % (%)")}
+
+
+def board_figure(board: pd.DataFrame) -> Any:
+    """Kendall tau and P@5 % (or ±10 %, in %) vs training-set size, log x, 95 % bands; random dashed;
+    one legend right of both panels."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from bench.plotstyle import legend_outside, series_styles
+
     board = board.assign(label=_labels(board))
     hib = bool(board["higher_is_better"].iloc[0])
-    second = ("precision_top5", "precision@top-5 %") if hib else ("within_10pct", "fraction within ±10 %")
+    second, second_label = SECOND_PANEL[hib]
     labels = sorted(set(board["label"]), key=lambda s: (s != BASELINE, s))
-    colors = plt.get_cmap("tab10" if len(labels) <= 10 else "tab20")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
-    for i, lab in enumerate(labels):
+    styles = series_styles(labels, BASELINE)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
+    for lab in labels:
         g = board[board["label"] == lab].sort_values("train_size")
         x = g["train_size"].to_numpy(float)
-        is_base = lab == BASELINE
-        style = {"color": "black", "linestyle": "--"} if is_base else {"color": colors(i % colors.N)}
-        for ax, metric in zip(axes, ("kendall_tau", second[0]), strict=True):
+        for ax, metric, scale in zip(axes, ("kendall_tau", second), (1.0, 100.0), strict=True):
             mean = g[f"{metric}_mean"].to_numpy(float)
             if f"{metric}_lo" in g.columns:
                 lo, hi = g[f"{metric}_lo"].to_numpy(float), g[f"{metric}_hi"].to_numpy(float)
             else:
                 ci = np.nan_to_num(g[f"{metric}_ci95"].to_numpy(float))
                 lo, hi = mean - ci, mean + ci
-            ax.plot(x, mean, marker="o", markersize=3, label=lab, **style)
-            ax.fill_between(x, np.where(np.isfinite(lo), lo, mean), np.where(np.isfinite(hi), hi, mean), alpha=0.15,
-                            color=style["color"], linewidth=0)
+            ax.plot(x, scale * mean, markersize=4, label=lab, **styles[lab])
+            ax.fill_between(x, scale * np.where(np.isfinite(lo), lo, mean), scale * np.where(np.isfinite(hi), hi, mean),
+                            alpha=0.12, color=styles[lab]["color"], linewidth=0)
+    chance = f"{second}_chance" if hib else None
+    if chance and chance in board.columns:
+        axes[1].axhline(100 * float(board[chance].iloc[0]), color="grey", linestyle=":", linewidth=1,
+                        label="chance level")
     sizes = sorted(board["train_size"].unique())
-    for ax, title in zip(axes, ("Kendall tau", second[1]), strict=True):
+    for ax, title in zip(axes, ("Kendall τ", second_label), strict=True):
         ax.set_xscale("log")
-        ax.set_xticks(sizes, [str(s) for s in sizes])
+        ax.set_xticks(sizes, [str(s) for s in sizes], fontsize=8)
         ax.minorticks_off()
         ax.set_xlabel("training-set size")
         ax.set_ylabel(title)
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend(fontsize=8, ncol=2)
+    handles, names = axes[0].get_legend_handles_labels()
+    extra = [(h, n) for h, n in zip(*axes[1].get_legend_handles_labels(), strict=True) if n == "chance level"]
+    legend_outside(fig, handles + [h for h, _ in extra], names + [n for _, n in extra])
     fig.suptitle(f"{board['benchmark'].iloc[0]} · {board['target'].iloc[0]} (mean, 95 % bootstrap interval)")
+    return fig
+
+
+def plot_board(board: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """The board's figure (:func:`board_figure`) as a PNG."""
+    import matplotlib.pyplot as plt
+
+    fig = board_figure(board)
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
