@@ -31,11 +31,11 @@ def series_styles(labels: list[str], baseline: str | None = None) -> dict[str, d
 
 
 def legend_outside(fig: Any, handles: list[Any] | None = None, labels: list[str] | None = None) -> Any:
-    """One legend for the whole figure, right of the axes (the figure needs a constrained layout)."""
+    """One legend for the whole figure, right of the axes and below the title (needs a constrained layout)."""
     if handles is None:
         handles, labels = fig.axes[0].get_legend_handles_labels()
     ncol = 1 if len(handles) <= 16 else 2
-    return fig.legend(handles, labels, loc="outside right upper", fontsize=8, ncol=ncol, frameon=False)
+    return fig.legend(handles, labels, loc="outside right center", fontsize=8, ncol=ncol, frameon=False)
 
 
 def plain_log_ticks(axis: Any) -> None:

@@ -46,7 +46,7 @@ def test_board_figure_keeps_legend_and_labels_clear_and_plots_percent() -> None:
     renderer = fig.canvas.get_renderer()
     (legend,) = fig.legends
     box = legend.get_window_extent(renderer)
-    assert len(legend.get_texts()) >= 12
+    assert len(legend.get_texts()) >= 12 and not _overlap(box, fig._suptitle.get_window_extent(renderer))
     for ax in fig.axes:
         assert not _overlap(box, ax.get_window_extent(renderer))  # the legend covers no data area
         ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
