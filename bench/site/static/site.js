@@ -73,6 +73,14 @@
       });
     });
     table.classList.add("sortable");
+    // text columns read left-aligned, number columns right-aligned
+    Array.prototype.forEach.call(head.cells, function (th, i) {
+      var texts = Array.prototype.map.call(table.tBodies[0].rows, function (r) { return cellText(r, i); });
+      if (!texts.every(function (t) { return MISSING.test(t) || !isNaN(number(t)); })) {
+        th.classList.add("text");
+        Array.prototype.forEach.call(table.tBodies[0].rows, function (r) { if (r.cells[i]) r.cells[i].classList.add("text"); });
+      }
+    });
   }
 
   function init() { Array.prototype.forEach.call(document.querySelectorAll("main table"), enhance); }
