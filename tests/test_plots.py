@@ -56,3 +56,31 @@ def test_board_figure_keeps_legend_and_labels_clear_and_plots_percent() -> None:
     xgb = board[(board["predictor"] == "xgb")].sort_values("train_size")["precision_top5_mean"].to_numpy()
     line = next(ln for ln in right.get_lines() if ln.get_label() == "xgb")
     np.testing.assert_allclose(line.get_ydata(), 100 * xgb)  # drawn in % as the axis says
+
+
+def test_pareto_figure_summarizes_every_seed(data_dir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import bench
+    from bench.search.analysis import selected_front
+    from bench.search.plots import pareto_figure
+    from bench.search.problem import SearchProblem
+    from bench.search.runner import run_search
+
+    problem = SearchProblem.from_benchmark(bench.load("nasbench-graph/cora"))
+    exp = run_search("nasbench-graph/cora", ["rs", "mo"], budget=40, seeds=3, results_dir=tmp_path, progress=False,
+                     problem=problem)
+    fig = pareto_figure(problem, exp.groups)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    (legend,) = fig.legends
+    assert not _overlap(legend.get_window_extent(renderer), ax.get_window_extent(renderer))
+    mo = exp.groups[1]
+    signs = problem.report_signs
+    fronts = [-(r.reported[selected_front(r, mo.config.signs)] * signs) for r in mo.runs]
+    t, (median,) = attainment_surfaces(fronts, (0.5,))
+    line = next(ln for ln in ax.get_lines() if ln.get_label().startswith("mo (median of 3 runs"))
+    np.testing.assert_allclose(line.get_xdata(), -t * signs[1])
+    expected = np.where(np.isfinite(median), -median * signs[0], np.nan)
+    np.testing.assert_allclose(line.get_ydata(), expected)
+    later = set(fronts[1][:, 1]) | set(fronts[2][:, 1])  # points only later seeds found are on the plot
+    assert later - set(fronts[0][:, 1]) and later <= set(t)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +76,15 @@ def plot_anytime(problem: SearchProblem, groups: list[Trajectories], path: str |
 
 
 def plot_pareto(problem: SearchProblem, groups: list[Trajectories], path: str | Path) -> Path:
+    """:func:`pareto_figure` as a PNG."""
+    plt = _pyplot()
+    fig = pareto_figure(problem, groups)
+    path = _save(fig, Path(path))
+    plt.close(fig)
+    return path
+
+
+def pareto_figure(problem: SearchProblem, groups: list[Trajectories]) -> Any:
     """The benchmark's true front and, per algorithm, the attainment surfaces of its fronts over all
     seeds (median as a line, 25–75 % as a band) on the report metrics."""
     from bench.plotstyle import legend_outside, plain_log_ticks, series_styles
@@ -106,6 +116,4 @@ def plot_pareto(problem: SearchProblem, groups: list[Trajectories], path: str | 
     legend_outside(fig)
     fig.suptitle(f"{problem.benchmark}: attainment surfaces of the fronts selected on {', '.join(problem.objective)}",
                  fontsize=10)
-    path = _save(fig, Path(path))
-    plt.close(fig)
-    return path
+    return fig
