@@ -107,6 +107,7 @@ def test_building_twice_gives_the_same_bytes(tmp_path: Path) -> None:
     assert first and {p: p.read_bytes() for p in out.rglob("*.html")} == first
 
 
+@pytest.mark.slow
 def test_an_installed_wheel_builds_the_same_site(site: Path, tmp_path: Path) -> None:
     """Templates, style and script ship as package data: the wheel alone renders identical pages."""
     wheels = tmp_path / "wheels"

@@ -76,6 +76,7 @@ class Site:
         self.root, self.boards, self.cards = root, boards, cards
         self.env = environment()
         self.written: list[Path] = []
+        self.markdown_pages: list[MarkdownFile] = []  # pages rendered from Markdown (their links may point there)
         self.families: dict[str, list[BoardFile]] = {}
         for b in sorted(boards, key=lambda b: b.rel):
             self.families.setdefault(b.family, []).append(b)
@@ -204,8 +205,8 @@ class Site:
         folder = m.md.parent
 
         def exists(rel: str) -> bool:
-            return (folder / rel).is_file() or any((folder / rel).resolve() == self.root / p.rel_html
-                                                   for p in self._markdown_pages)
+            return (folder / rel).is_file() or any((folder / rel).resolve() == (self.root / p.rel_html).resolve()
+                                                   for p in self.markdown_pages)
         self.write(m.rel_html, "markdown.html", title=m.title, body=render(text, same_folder_links(exists)),
                    csv=m.csv, crumbs=crumbs, neighbours=list(neighbours))
 
@@ -264,13 +265,12 @@ class Site:
 
     def build(self) -> list[Path]:
         self.static()
-        self._markdown_pages: list[MarkdownFile] = []
         ranks_md, provenance_md = self.root / "ranks" / "README.md", self.root / "PROVENANCE.md"
         ranks = MarkdownFile(ranks_md, "ranks/index.html", "Cross-benchmark average ranks") \
             if ranks_md.is_file() else None
         provenance = MarkdownFile(provenance_md, "PROVENANCE.html", "Provenance") if provenance_md.is_file() else None
         search = search_pages(self.root)
-        self._markdown_pages = [p for p in (ranks, provenance) if p] + search
+        self.markdown_pages = [p for p in (ranks, provenance) if p] + search
         for family in self.families:
             self.family(family)
             self.latency(family)
