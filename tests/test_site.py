@@ -289,6 +289,8 @@ def test_cli_renders_the_site_from_committed_csvs_without_results(tmp_path: Path
         assert (out / f"{rel}.png").read_bytes()[:4] == b"\x89PNG" and (out / f"{rel}.md").is_file()
     assert (out / "index.html").is_file() and (out / "nb201-latency/latency.html").is_file()
     assert {p: p.read_bytes() for p in out.rglob("*.csv") if p.parent.name != "ranks"} == before  # numbers kept
+    assert main(["leaderboard", "build", "--from-csv", "--out", str(out), "--cards", str(tmp_path / "nope")]) == 2
+    assert capsys.readouterr().err.strip().endswith("nope: no such folder")
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["leaderboard", "build", "--from-csv", "--out", str(empty)]) == 2

@@ -71,9 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--from-csv", action="store_true",
                    help="no stored results needed: re-render every board's Markdown, plot and page, the rank "
                         "summary, README.md and the site from the board CSVs already under --out (no number changes)")
-    b.add_argument("--cards", default="datasets", type=directory, metavar="DIR",
-                   help="hand-written dataset cards shown on board pages, where present (default: datasets); "
-                        "boards no card there covers show the card written at import in the data directory")
+    b.add_argument("--cards", type=directory, metavar="DIR",
+                   help="folder of hand-written dataset cards shown on board pages (default: ./datasets where it "
+                        "exists); boards no card there covers show the card written at import in the data directory")
     b.set_defaults(func=cmd_leaderboard_build)
 
 
@@ -163,7 +163,9 @@ def cmd_leaderboard_build(args: argparse.Namespace) -> int:
     from bench.leaderboard import build_leaderboards, family_lines, render_leaderboards
     from bench.paths import data_dir
 
-    cards = args.cards if os.path.isdir(args.cards) else None
+    if args.cards is not None and not os.path.isdir(args.cards):
+        raise UsageError(f"--cards {args.cards}: no such folder")
+    cards = args.cards if args.cards is not None else ("datasets" if os.path.isdir("datasets") else None)
     if args.from_csv:
         found = render_leaderboards(args.out, plots=True, cards_dir=cards, data_dir=data_dir(args.data_dir))
         frames = [frame for _, frame in found]
