@@ -12,10 +12,8 @@ results only, in a fixed order with seeded resamples, so building twice gives th
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -350,83 +348,69 @@ def render_markdown(blocks: list[tuple]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-_HTML_STYLE = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:78em;padding:0 1em;color:#222}"
-               "table{border-collapse:collapse;margin:1em 0;font-size:.9em}"
-               "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
-               "th:first-child,td:first-child,td:nth-child(2){text-align:left}th{background:#f3f3f3}"
-               "tr:nth-child(even) td{background:#fafafa}img{max-width:100%}code{background:#f3f3f3;padding:0 .2em}")
-
-
-def _inline_html(text: str) -> str:
-    """Escaped text with Markdown's inline code and links (the only inline markup boards use) as HTML."""
-    out = html.escape(str(text), quote=False)
-    out = re.sub(r"`([^`]*)`", r"<code>\1</code>", out)
-    out = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", out)
-    return re.sub(r"\[([^\]]*)\]\(([^)]*)\)", r'<a href="\2">\1</a>', out)
-
-
-def render_html(blocks: list[tuple]) -> str:
-    """A self-contained HTML page (inline style, no scripts) of the same blocks as the Markdown."""
-    title = next((c[0] for k, *c in blocks if k == "h1"), "ArchBench leaderboards")
-    body = []
-    for kind, *content in blocks:
-        if kind == "table":
-            header, rows = content
-            head = "".join(f"<th>{_inline_html(h)}</th>" for h in header)
-            lines = "".join("<tr>" + "".join(f"<td>{_inline_html(c)}</td>" for c in r) + "</tr>" for r in rows)
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>")
-        elif kind == "img":
-            body.append(f'<img src="{html.escape(content[0])}" alt="Kendall tau vs training-set size">')
-        else:
-            body.append(f"<{kind}>{_inline_html(content[0])}</{kind}>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{_HTML_STYLE}</style></head>\n<body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
-
-
 def board_markdown(board: pd.DataFrame, image: str | None = None) -> str:
     """A board (one benchmark and target) as Markdown: tau by size, then every metric at the largest size."""
     return render_markdown(board_blocks(board, image))
 
 
-def plot_board(board: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Kendall tau (and P@5 % or ±10 %) vs training-set size, log x, 95 % bands; random dashed."""
+#: the second panel: (metric, axis label) by target direction; both are fractions in the CSV, drawn in %
+SECOND_PANEL = {True: ("precision_top5", "precision@5 % (%): share of the true top 5 % found"),
+                False: ("within_10pct", "architectures predicted within ±10 % (%)")}
+
+
+def board_figure(board: pd.DataFrame) -> Any:
+    """Kendall tau and P@5 % (or ±10 %, in %) vs training-set size, log x, 95 % bands; random dashed;
+    one legend right of both panels."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from bench.plotstyle import legend_outside, series_styles
+
     board = board.assign(label=_labels(board))
     hib = bool(board["higher_is_better"].iloc[0])
-    second = ("precision_top5", "precision@top-5 %") if hib else ("within_10pct", "fraction within ±10 %")
+    second, second_label = SECOND_PANEL[hib]
     labels = sorted(set(board["label"]), key=lambda s: (s != BASELINE, s))
-    colors = plt.get_cmap("tab10" if len(labels) <= 10 else "tab20")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
-    for i, lab in enumerate(labels):
+    styles = series_styles(labels, BASELINE)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
+    for lab in labels:
         g = board[board["label"] == lab].sort_values("train_size")
         x = g["train_size"].to_numpy(float)
-        is_base = lab == BASELINE
-        style = {"color": "black", "linestyle": "--"} if is_base else {"color": colors(i % colors.N)}
-        for ax, metric in zip(axes, ("kendall_tau", second[0]), strict=True):
+        for ax, metric, scale in zip(axes, ("kendall_tau", second), (1.0, 100.0), strict=True):
             mean = g[f"{metric}_mean"].to_numpy(float)
             if f"{metric}_lo" in g.columns:
                 lo, hi = g[f"{metric}_lo"].to_numpy(float), g[f"{metric}_hi"].to_numpy(float)
             else:
                 ci = np.nan_to_num(g[f"{metric}_ci95"].to_numpy(float))
                 lo, hi = mean - ci, mean + ci
-            ax.plot(x, mean, marker="o", markersize=3, label=lab, **style)
-            ax.fill_between(x, np.where(np.isfinite(lo), lo, mean), np.where(np.isfinite(hi), hi, mean), alpha=0.15,
-                            color=style["color"], linewidth=0)
+            ax.plot(x, scale * mean, markersize=4, label=lab, **styles[lab])
+            ax.fill_between(x, scale * np.where(np.isfinite(lo), lo, mean), scale * np.where(np.isfinite(hi), hi, mean),
+                            alpha=0.12, color=styles[lab]["color"], linewidth=0)
+    chance = f"{second}_chance" if hib else None
+    if chance and chance in board.columns:
+        axes[1].axhline(100 * float(board[chance].iloc[0]), color="grey", linestyle=":", linewidth=1,
+                        label="chance level")
     sizes = sorted(board["train_size"].unique())
-    for ax, title in zip(axes, ("Kendall tau", second[1]), strict=True):
+    for ax, title in zip(axes, ("Kendall τ", second_label), strict=True):
         ax.set_xscale("log")
-        ax.set_xticks(sizes, [str(s) for s in sizes])
+        ax.set_xticks(sizes, [str(s) for s in sizes], fontsize=8)
         ax.minorticks_off()
         ax.set_xlabel("training-set size")
         ax.set_ylabel(title)
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend(fontsize=8, ncol=2)
+    handles, names = axes[0].get_legend_handles_labels()
+    extra = [(h, n) for h, n in zip(*axes[1].get_legend_handles_labels(), strict=True) if n == "chance level"]
+    legend_outside(fig, handles + [h for h, _ in extra], names + [n for _, n in extra])
     fig.suptitle(f"{board['benchmark'].iloc[0]} · {board['target'].iloc[0]} (mean, 95 % bootstrap interval)")
+    return fig
+
+
+def plot_board(board: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """The board's figure (:func:`board_figure`) as a PNG."""
+    import matplotlib.pyplot as plt
+
+    fig = board_figure(board)
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
@@ -460,12 +444,10 @@ def write_board(board: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Board:
 
 
 def render_board_pages(csv: Path, board: pd.DataFrame) -> str:
-    """Write ``<target>.md`` and ``<target>.html`` beside a board CSV (``board``, as read from it);
-    returns the Markdown."""
-    blocks = board_blocks(board, image=csv.with_suffix(".png").name)
-    text = render_markdown(blocks)
+    """Write ``<target>.md`` beside a board CSV (``board``, as read from it) and return it; its HTML page
+    is part of the site (:mod:`bench.site`)."""
+    text = render_markdown(board_blocks(board, image=csv.with_suffix(".png").name))
     atomic_write_text(csv.with_suffix(".md"), text)
-    atomic_write_text(csv.with_suffix(".html"), render_html(blocks))
     return text
 
 
@@ -526,6 +508,24 @@ def index_blocks(out_dir: str | os.PathLike[str], page: str = ".md",
                        "best within ±10 % at largest size"], rows)]
 
 
+def family_lines(boards: list[pd.DataFrame]) -> list[str]:
+    """One line per family (a benchmark name's first part): how many boards and which predictor is best
+    (rank 1 at the board's largest training-set size) how often."""
+    families: dict[str, list[str]] = {}
+    for board in boards:
+        labelled = board.assign(label=_labels(board))
+        largest = labelled[labelled["train_size"] == labelled["train_size"].max()]
+        best = str(largest.sort_values("rank")["label"].iloc[0])
+        families.setdefault(str(board["benchmark"].iloc[0]).split("/")[0], []).append(best)
+    lines = []
+    for family, best in sorted(families.items()):
+        counts = pd.Series(best).value_counts()
+        counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+        lines.append(f"{family}: {len(best)} board(s); best τ at the largest size: "
+                     + ", ".join(f"{name} ×{n}" for name, n in counts.items()))
+    return lines
+
+
 def index_markdown(out_dir: str | os.PathLike[str]) -> str:
     """The index of every board under ``out_dir`` as Markdown (``README.md``)."""
     return render_markdown(index_blocks(out_dir))
@@ -537,16 +537,18 @@ def build_leaderboards(
     benchmarks: list[str] | None = None,
     n_boot: int = N_BOOT,
     progress: bool = False,
+    cards_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> list[Board]:
     """Write every board found in ``results_dir`` (optionally only some benchmarks), re-render the pages
-    of boards already under ``out_dir``, and write the index as ``README.md`` and ``index.html``."""
+    of boards already under ``out_dir``, and write the index (``README.md``) and the site (``index.html``)."""
     from bench.evaluate import ResultStore
-    from bench.ranking import build_rank_summary
 
     store = ResultStore(results_dir)
     rows = store.frame()
     if rows.empty:
-        raise UsageError(f"no results in {results_dir}; run `archbench evaluate` first")
+        raise UsageError(f"no results in {results_dir}; run `archbench evaluate` first "
+                         "(or `archbench leaderboard build --from-csv` to render the boards already there)")
     if benchmarks:
         unknown = sorted(set(benchmarks) - set(rows["benchmark"]))
         if unknown:
@@ -556,12 +558,29 @@ def build_leaderboards(
     summary = summarize(rows, store, n_boot, progress=progress)
     boards = [write_board(board.reset_index(drop=True), out)
               for _, board in summary.groupby(["benchmark", "target"], sort=True)]
-    built = {b.csv for b in boards}
+    render_leaderboards(out, built={b.csv for b in boards}, cards_dir=cards_dir, data_dir=data_dir)
+    return boards
+
+
+def render_leaderboards(out_dir: str | os.PathLike[str], built: set[Path] | None = None, plots: bool = False,
+                        cards_dir: str | os.PathLike[str] | None = None,
+                        data_dir: str | os.PathLike[str] | None = None) -> list[tuple[Path, pd.DataFrame]]:
+    """Render everything from the board CSVs under ``out_dir``, without stored results: each board's
+    Markdown (and plot, with ``plots``) unless it is in ``built`` (just written), the rank summary, the
+    Markdown index and the HTML site. Returns the boards read, as ``(csv, frame)``."""
+    from bench.ranking import build_rank_summary
+    from bench.site import build_site
+
+    out = Path(out_dir)
     found = _board_csvs(out)  # every board under out, read once
+    if not found:
+        raise UsageError(f"no board CSVs under {out}; build boards from results first")
     for csv, board in found:  # boards built earlier: their pages follow this renderer too
-        if csv not in built:
+        if csv not in (built or set()):
             render_board_pages(csv, board)
+            if plots:
+                plot_board(board, csv.with_suffix(".png"))
     build_rank_summary(out, boards=found)  # average ranks over boards, Friedman test, CD diagrams
     atomic_write_text(out / "README.md", render_markdown(index_blocks(out, boards=found)))
-    atomic_write_text(out / "index.html", render_html(index_blocks(out, page=".html", boards=found)))
-    return boards
+    build_site(out, boards=found, cards_dir=cards_dir, data_dir=data_dir)
+    return found

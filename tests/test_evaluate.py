@@ -304,14 +304,20 @@ def test_board_pages_render_the_csv_as_markdown_and_html(results, tmp_path):
             self.cells: list[str] = []
             self.open = False
 
+            self.board = False  # the board's own tables (the page also lists configurations, the card)
+
         def handle_starttag(self, tag: str, attrs: list) -> None:
-            if tag in ("td", "th"):  # inline markup (<strong>, <code>) inside a cell keeps it open
+            if tag == "section":
+                self.board = ("class", "board") in attrs
+            if tag in ("td", "th") and self.board:  # inline markup (<strong>, <code>) inside a cell keeps it open
                 self.open = True
                 self.cells.append("")
 
         def handle_endtag(self, tag: str) -> None:
             if tag in ("td", "th"):
                 self.open = False
+            if tag == "section":
+                self.board = False
 
         def handle_data(self, data: str) -> None:
             if self.open:
@@ -352,7 +358,8 @@ def test_cli_evaluate_and_leaderboard_build(plugin, tmp_path, capsys, data_dir):
     assert rows.loc[rows["predictor"] == "ridge", "params"].map(lambda p: p["alpha"]).eq(0.5).all()
     assert main(["leaderboard", "build", "--results-dir", str(res), "--out", str(lb)]) == 0
     out = capsys.readouterr()
-    assert "## All metrics at n = 30" in out.out and (lb / "nasbench-graph" / "cora" / "latency.png").is_file()
+    assert out.out.splitlines()[0].startswith("nasbench-graph: 1 board(s); best τ at the largest size: ")
+    assert (lb / "nasbench-graph" / "cora" / "latency.png").is_file() and (lb / "index.html").is_file()
     board = pd.read_csv(lb / "nasbench-graph" / "cora" / "latency.csv")
     best = board[board["train_size"] == 30].sort_values("within_10pct_mean").iloc[-1]
     index = (lb / "README.md").read_text()  # latency boards: the best fraction within +-10 % is indexed too

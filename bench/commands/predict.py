@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("leaderboard", help="build predictor leaderboards from stored results")
     lsub = p.add_subparsers(dest="leaderboard_command", required=True, parser_class=type(p))
-    b = lsub.add_parser("build", help="write <out>/<benchmark>/<target>.{csv,md,png} and <out>/README.md")
+    b = lsub.add_parser("build", help="write <out>/<benchmark>/<target>.{csv,md,png,html}, <out>/README.md and the "
+                                      "site (<out>/index.html)")
     b.add_argument("--results-dir", default="results", type=directory, metavar="DIR",
                    help="stored results (default: results)")
     b.add_argument("--out", default="leaderboards", type=directory, metavar="DIR",
@@ -67,6 +68,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]", help="only these benchmarks")
     b.add_argument("--bootstrap", type=int_range(100, 100_000), default=N_BOOT, metavar="B",
                    help=f"bootstrap resamples of the test set per board, for intervals and tests (default: {N_BOOT})")
+    b.add_argument("--from-csv", action="store_true",
+                   help="no stored results needed: re-render every board's Markdown, plot and page, the rank "
+                        "summary, README.md and the site from the board CSVs already under --out (no number changes)")
+    b.add_argument("--cards", type=directory, metavar="DIR",
+                   help="folder of hand-written dataset cards shown on board pages (default: ./datasets where it "
+                        "exists); boards no card there covers show the card written at import in the data directory")
     b.set_defaults(func=cmd_leaderboard_build)
 
 
@@ -153,11 +160,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard_build(args: argparse.Namespace) -> int:
-    from bench.leaderboard import build_leaderboards
+    from bench.leaderboard import build_leaderboards, family_lines, render_leaderboards
+    from bench.paths import data_dir
 
-    boards = build_leaderboards(args.results_dir, args.out, args.benchmark or None, n_boot=args.bootstrap,
-                                progress=True)
-    for board in boards:
-        print(board.text)
-    print(f"wrote {len(boards)} board(s) and {os.path.join(args.out, 'README.md')}", file=sys.stderr)
+    if args.cards is not None and not os.path.isdir(args.cards):
+        raise UsageError(f"--cards {args.cards}: no such folder")
+    cards = args.cards if args.cards is not None else ("datasets" if os.path.isdir("datasets") else None)
+    if args.from_csv:
+        found = render_leaderboards(args.out, plots=True, cards_dir=cards, data_dir=data_dir(args.data_dir))
+        frames = [frame for _, frame in found]
+    else:
+        boards = build_leaderboards(args.results_dir, args.out, args.benchmark or None, n_boot=args.bootstrap,
+                                    progress=True, cards_dir=cards, data_dir=data_dir(args.data_dir))
+        import pandas as pd
+
+        frames = [pd.read_csv(b.csv) for b in boards]
+    for line in family_lines(frames):
+        print(line)
+    print(f"wrote {len(frames)} board(s), {os.path.join(args.out, 'README.md')} and the site "
+          f"{os.path.join(args.out, 'index.html')}", file=sys.stderr)
     return 0

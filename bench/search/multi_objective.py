@@ -22,6 +22,32 @@ _BLOCK = 2048
 
 
 # ---- Pareto utilities (minimization) -------------------------------------------------------------
+def attainment_surfaces(fronts: list[np.ndarray], levels: tuple[float, ...] = (0.25, 0.5, 0.75)
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical attainment surfaces of 2-D minimization fronts, one front per run (Fonseca & Fleming 1996).
+
+    The ``k``-surface is what at least a fraction ``k`` of the runs attain: for each threshold ``t`` on
+    the second objective (every value the fronts hold, sorted) it gives the ``ceil(k n)``-th smallest,
+    over the ``n`` runs, of the best first objective a run reached with second objective ``<= t``
+    (``inf`` where too few runs reach ``t``). Returns ``(t, surfaces)``, ``surfaces[i]`` for ``levels[i]``.
+    """
+    if not fronts:
+        raise ValueError("attainment surfaces need at least one front")
+    pts = [np.asarray(f, dtype=np.float64).reshape(-1, 2) for f in fronts]
+    t = np.unique(np.concatenate([p[:, 1] for p in pts]))
+    best = np.full((len(pts), t.size), np.inf)
+    for i, p in enumerate(pts):
+        if len(p) == 0:
+            continue
+        order = np.argsort(p[:, 1], kind="stable")
+        running = np.minimum.accumulate(p[order, 0])  # best first objective up to each second-objective value
+        idx = np.searchsorted(p[order, 1], t, side="right") - 1
+        best[i] = np.where(idx >= 0, running[np.maximum(idx, 0)], np.inf)
+    best.sort(axis=0)
+    rows = [max(int(np.ceil(k * len(pts))), 1) - 1 for k in levels]
+    return t, best[rows]
+
+
 def pareto_mask(points: np.ndarray) -> np.ndarray:
     """True for points no other point dominates (identical points do not dominate each other)."""
     pts = np.asarray(points, dtype=np.float64)
