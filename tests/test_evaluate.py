@@ -374,12 +374,12 @@ def test_board_names_configs_of_one_predictor_by_the_params_that_differ(plugin, 
 
 
 def test_cli_quick_mode_defaults(plugin, tmp_path, capsys, monkeypatch, data_dir):
-    import predictors
     from bench.commands import predict
 
     # stand-ins registered under the quick names, so this checks the plumbing, not the real models
-    monkeypatch.setattr(predictors, "REGISTRY", {"random": f"{plugin}:Noise", "xgb": f"{plugin}:Ridge"})
-    monkeypatch.setattr("bench.evaluate.REGISTRY", predictors.REGISTRY)
+    stand_ins = {"random": f"{plugin}:Noise", "xgb": f"{plugin}:Ridge"}
+    monkeypatch.setattr("bench.predictor_registry.PREDICTORS", stand_ins)
+    monkeypatch.setattr("bench.evaluate.REGISTRY", stand_ins)
     rc = main(["evaluate", "--benchmark", BM, "--quick", "--train-sizes", "10,20", "--jobs", "1",
                "--results-dir", str(tmp_path), "--no-progress"])
     out = capsys.readouterr()
