@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("datasets", help="build the default benchmarks from their PyPI packages")
     dsub = p.add_subparsers(dest="datasets_command", required=True, parser_class=type(p))
     b = dsub.add_parser("build", help="build benchmarks (default: all defaults)")
-    b.add_argument("names", nargs="*", type=nonempty, metavar="NAME", help="benchmarks to build (default: all defaults)")
+    b.add_argument("names", nargs="*", type=nonempty, metavar="NAME",
+                   help="benchmarks to build (default: all defaults)")
     b.add_argument("--force", action="store_true", help="rebuild even if the file exists")
     b.set_defaults(func=cmd_build)
 
@@ -71,9 +72,9 @@ def cmd_info(args: argparse.Namespace) -> int:
             metrics = {m: {**dataclasses.asdict(info), **stats[m]} for m, info in card["metrics"].items()}
             print(to_json({**card, "metrics": metrics}))
         else:
-            emit(pd.DataFrame([{**dataclasses.asdict(info), "axes": ",".join(info.axes), "extra": to_json(dict(info.extra)),
-                                **stats[m]}
-                               for m, info in card["metrics"].items()]), "csv")
+            rows = [{**dataclasses.asdict(info), "axes": ",".join(info.axes), "extra": to_json(dict(info.extra)),
+                     **stats[m]} for m, info in card["metrics"].items()]
+            emit(pd.DataFrame(rows), "csv")
         return 0
     print(f"{card['name']}: {card['architectures']} architectures, space {card['space']}")
     for key in ("description", "source", "source_version", "license", "citation", "file", "content_sha256"):

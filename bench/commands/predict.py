@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "per (benchmark, target, predictor config, training size, seed) is written to the results "
                     "directory; finished rows are skipped, so an interrupted run resumes where it stopped.",
     )
-    p.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]", help="benchmark(s), comma-separated; repeatable (required)")
+    p.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]",
+                   help="benchmark(s), comma-separated; repeatable (required)")
     p.add_argument("--target", type=csv_list, metavar="METRIC[,METRIC...]",
                    help="metric(s) to predict, e.g. valid_acc,latency; repeatable (required, except with --quick: "
                         "valid_acc or the benchmark's first validation metric)")
