@@ -352,7 +352,9 @@ def test_cli_evaluate_and_leaderboard_build(plugin, tmp_path, capsys, data_dir):
     assert rows.loc[rows["predictor"] == "ridge", "params"].map(lambda p: p["alpha"]).eq(0.5).all()
     assert main(["leaderboard", "build", "--results-dir", str(res), "--out", str(lb)]) == 0
     out = capsys.readouterr()
-    assert "## All metrics at n = 30" in out.out and (lb / "nasbench-graph" / "cora" / "latency.png").is_file()
+    assert out.out.splitlines() == [f"nasbench-graph\t1 board(s)\t{lb / 'nasbench-graph'}"]  # a line per family
+    assert "## All metrics at n = 30" in (lb / "nasbench-graph" / "cora" / "latency.md").read_text()
+    assert (lb / "nasbench-graph" / "cora" / "latency.png").is_file()
     board = pd.read_csv(lb / "nasbench-graph" / "cora" / "latency.csv")
     best = board[board["train_size"] == 30].sort_values("within_10pct_mean").iloc[-1]
     index = (lb / "README.md").read_text()  # latency boards: the best fraction within +-10 % is indexed too
