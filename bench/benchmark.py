@@ -12,7 +12,7 @@ import numpy as np
 
 from bench.errors import InvalidType, KeyedError, UsageError
 from bench.spaces import InvalidArchitecture, SearchSpace, get_space
-from bench.store import LabelInfo, StoreFile
+from bench.store import BenchmarkStore, LabelInfo, StoreFile
 from bench.validate import check_bool, check_ids, check_int, check_str, id_array, is_int
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class Benchmark:
     architecture objects, or a 2-D code array, and is vectorized for id and code batches.
     """
 
-    def __init__(self, store: StoreFile, name: str) -> None:
+    def __init__(self, store: BenchmarkStore, name: str) -> None:
         self._store = store
         self.name = name
         self.path = store.path

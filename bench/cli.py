@@ -14,15 +14,63 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bench.commands._args import directory
+from bench.commands._args import StoreOnce, directory
 from bench.errors import ArchBenchError
 
 #: modules under bench.commands that add sub-commands via ``register(subparsers)``
 COMMAND_MODULES = ("data", "predict", "importing", "search", "measure")
 
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless the text already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (not action.option_strings or action.required or action.default is argparse.SUPPRESS
+                or "default" in text.lower() or "required" in text):
+            return text
+        if isinstance(action, argparse._StoreTrueAction):
+            return f"{text} (default: off)"
+        if action.default in (None, [], ""):
+            return f"{text} (default: none)"
+        return f"{text} (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    """One-line errors; options never silently dropped (:class:`StoreOnce`); defaults in the help."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        given = kwargs.get("formatter_class", _HelpFormatter)
+        if not issubclass(given, _HelpFormatter):  # type: ignore[arg-type]  # e.g. a raw description
+            kwargs["formatter_class"] = type(f"Defaults{given.__name__}", (_HelpFormatter, given), {})  # type: ignore[arg-type]
+        else:
+            kwargs["formatter_class"] = given
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.register("action", None, StoreOnce)
+        self.register("action", "store", StoreOnce)
+
     def error(self, message: str) -> None:  # one line, exit 2, the same prefix as every other error
         self.exit(2, f"archbench: error: {' '.join(message.split())} (see `{self.prog} --help`)\n")
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        """A command group given without its sub-command (``archbench``, ``archbench leaderboard``)
+        prints its help, listing the sub-commands, and exits 2."""
+        argv = list(sys.argv[1:] if args is None else args)
+        if any(isinstance(a, argparse._SubParsersAction) for a in self._actions) and self._only_options(argv):
+            self.print_help(sys.stderr)
+            self.exit(2)
+        return super().parse_known_args(argv, namespace)
+
+    def _only_options(self, argv: list[str]) -> bool:
+        """No sub-command and no help request among ``argv`` (options and their values only)."""
+        takes_value = {o for a in self._actions if a.option_strings and a.nargs != 0 for o in a.option_strings}
+        i = 0
+        while i < len(argv):
+            if not argv[i].startswith("-") or argv[i] in ("-h", "--help"):
+                return False
+            i += 2 if argv[i] in takes_value else 1
+        return True
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,11 +45,13 @@ import pandas as pd
 
 import bench
 from bench.atomic import atomic_path, atomic_write_text
+from bench.data import EXTRA, ArchBatch
 from bench.errors import UsageError
 from bench.metrics import ALL_METRICS, METRICS_VERSION, RANKING_METRICS, ranking_metrics, score_predictions
 from bench.paths import data_dir as data_dir_path
+from bench.predictor_registry import PREDICTORS as REGISTRY
+from bench.predictor_registry import encodings_of, load_predictor_class
 from bench.protocol import PROTOCOL_VERSION, FrozenSplits
-from predictors import REGISTRY, ArchBatch, load_predictor_class
 
 #: version of the row layout below; rows of another version are re-run, never mixed
 RESULT_FORMAT = 1
@@ -108,7 +110,19 @@ def _jsonable(value: Any, float_digits: int | None = None) -> Any:
         return float(f"{value:.{float_digits}g}")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if callable(getattr(value, "get_params", None)) and not isinstance(value, type):  # an ensemble's member
+        klass = f"{type(value).__module__}:{type(value).__qualname__}"
+        return {"class": klass, "params": _jsonable(_constructor_params(value), float_digits)}
     return repr(value)
+
+
+def _constructor_params(instance: Any) -> dict[str, Any]:
+    """An instance's own hyperparameters: scikit-learn's ``get_params(deep=False)`` (a nested
+    ``member__param`` would change the config hash), or a plug-in's ``get_params()``."""
+    try:
+        return dict(instance.get_params(deep=False))
+    except TypeError:
+        return dict(instance.get_params())
 
 
 def _instantiate(cls: type, params: dict[str, Any], seed: int) -> Any:
@@ -155,7 +169,7 @@ class PredictorConfig:
             instance = _instantiate(klass, params, seed=0)
         except TypeError as exc:
             raise UsageError(f"predictor {spec!r} does not accept these hyperparameters: {exc}") from None
-        resolved = dict(instance.get_params()) if callable(getattr(instance, "get_params", None)) else dict(params)
+        resolved = _constructor_params(instance) if callable(getattr(instance, "get_params", None)) else dict(params)
         resolved.pop("seed", None)
         resolved = _jsonable(resolved)
         ident = {"class": class_id, "params": _jsonable(resolved, float_digits=12), "source_sha256": source_sha}
@@ -190,17 +204,21 @@ class Unit:
 
 
 def _check_applicable(pred: PredictorConfig, bm: bench.Benchmark, target: str, extra: list[str]) -> None:
-    """Refuse, before anything runs, a predictor whose declared encoding the benchmark cannot give."""
-    encoding = getattr(load_predictor_class(pred.load), "encoding", None)
-    if not isinstance(encoding, str):
-        return
-    if encoding == "extra":
-        if not extra:
-            raise UsageError(f"predictor {pred.name!r} reads side features (params, FLOPs, zero-cost proxies) but "
-                             f"{bm.name} offers none for target {target!r}")
-    elif encoding not in bm.space.encodings:
-        raise UsageError(f"predictor {pred.name!r} reads the {encoding!r} encoding, which {bm.name} does not offer "
-                         f"({', '.join(bm.space.encodings)})")
+    """Refuse, before anything runs, a predictor whose encodings (as its parameters set them) the
+    benchmark cannot give."""
+    model = _instantiate(load_predictor_class(pred.load), dict(pred.params), 0)
+    try:
+        encodings = encodings_of(model)
+    except ValueError as exc:
+        raise UsageError(f"predictor {pred.name!r}: {exc}") from None
+    for encoding in encodings:
+        if encoding == EXTRA:
+            if not extra:
+                raise UsageError(f"predictor {pred.name!r} reads side features (params, FLOPs, zero-cost proxies) "
+                                 f"but {bm.name} offers none for target {target!r}")
+        elif encoding not in bm.space.encodings:
+            raise UsageError(f"predictor {pred.name!r} reads the {encoding!r} encoding, which {bm.name} does not "
+                             f"offer ({', '.join(bm.space.encodings)})")
 
 
 def plan_units(
@@ -316,9 +334,9 @@ def _threads() -> int:
     return int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1))
 
 
-def _warm_encoding(batch: ArchBatch, encoding: str | None) -> None:
-    """Compute the predictor's declared encoding before the clock starts (cached on the batch)."""
-    if encoding:
+def _warm_encodings(batch: ArchBatch, encodings: tuple[str, ...]) -> None:
+    """Compute the predictor's encodings before the clock starts (cached on the batch)."""
+    for encoding in encodings:
         try:
             batch.encode(encoding)
         except Exception:  # noqa: BLE001 - fit/predict raise the same problem with the predictor's context
@@ -343,10 +361,10 @@ def run_unit(unit: Unit, data_dir: str | None = None) -> tuple[dict[str, Any], d
     klass = load_predictor_class(unit.predictor.load)
     _seed_globals(unit.seed)
     model = _instantiate(klass, dict(unit.predictor.params), unit.seed)
-    encoding = getattr(model, "encoding", None)
+    encodings = encodings_of(model)
     t0 = time.perf_counter()
-    _warm_encoding(train_batch, encoding)
-    _warm_encoding(test_batch, encoding)
+    _warm_encodings(train_batch, encodings)
+    _warm_encodings(test_batch, encodings)
     encode_seconds = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -376,7 +394,7 @@ def run_unit(unit: Unit, data_dir: str | None = None) -> tuple[dict[str, Any], d
         "predictor_source_sha256": unit.predictor.source_sha256,
         "config_hash": unit.predictor.config_hash,
         "params": unit.predictor.resolved_params,
-        "encoding": encoding,
+        "encoding": "+".join(encodings) or None,
         "side_features": extra,
         "train_size": unit.train_size,
         "seed": unit.seed,

@@ -34,7 +34,7 @@ JOIN_SEPARATOR = "+"
 
 
 class JoinedStore:
-    """Read-only view with the :class:`~bench.store.StoreFile` interface over the inner join of stores."""
+    """Read-only :class:`~bench.store.BenchmarkStore` over the inner join of stores."""
 
     def __init__(self, stores: Sequence[StoreFile], names: Sequence[str], prefixes: Sequence[str | None]) -> None:
         if len(stores) < 2:
@@ -130,7 +130,7 @@ def join(
     verify: str = "lazy",
 ) -> Benchmark:
     """Inner join of benchmarks of one space on canonical id, as one read-only :class:`Benchmark`."""
-    from bench import load
+    from bench.loading import load  # load opens joined names through this function
 
     if len(names) == 1 and JOIN_SEPARATOR in names[0]:
         names = tuple(names[0].split(JOIN_SEPARATOR))
@@ -149,4 +149,4 @@ def join(
         for b in opened:
             b.close()
         raise
-    return Benchmark(store, JOIN_SEPARATOR.join(names))  # type: ignore[arg-type]
+    return Benchmark(store, JOIN_SEPARATOR.join(names))

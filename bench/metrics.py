@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -490,3 +491,18 @@ def paired_pvalue(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarr
     if method == "wilcoxon":
         return float(stats.wilcoxon(a, b, zero_method="wilcox").pvalue)
     raise ValueError(f"unknown paired test {method!r}; use 't' or 'wilcoxon'")
+
+
+def sklearn_scorer(metric: str = "kendall_tau", higher_is_better: bool = True) -> Any:
+    """A scikit-learn scorer for ``cross_val_score``/``GridSearchCV`` from one metric of
+    :data:`ALL_METRICS`, computed as the leaderboards compute it (error metrics come negated, as
+    scikit-learn maximises scores); ``higher_is_better`` is the target's direction."""
+    from sklearn.metrics import make_scorer
+
+    if metric not in ALL_METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose from {', '.join(ALL_METRICS)}")
+
+    def score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        return _scored(y_true, y_pred, higher_is_better, (metric,))[metric]
+
+    return make_scorer(score, greater_is_better=metric not in LOWER_IS_BETTER_METRICS)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import h5py
 import numpy as np
@@ -214,6 +214,27 @@ def write_store(path: str | os.PathLike[str], contents: StoreContents) -> Path:
             for a, v in attrs.items():
                 ds.attrs[a] = v
     return path
+
+
+@runtime_checkable
+class BenchmarkStore(Protocol):
+    """What :class:`bench.Benchmark` reads from: one file (:class:`StoreFile`) or the inner join of
+    several (:class:`bench.join.JoinedStore`)."""
+
+    path: Path
+
+    @property
+    def attrs(self) -> dict[str, Any]: ...
+
+    def has(self, key: str) -> bool: ...
+
+    def read(self, key: str) -> np.ndarray: ...
+
+    def label_names(self) -> list[str]: ...
+
+    def label_info(self, name: str) -> LabelInfo: ...
+
+    def close(self) -> None: ...
 
 
 class StoreFile:

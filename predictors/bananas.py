@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from predictors.base import ArchBatch, Predictor
+from bench.data import ArchBatch
+from predictors.base import FeaturePredictor
 from predictors.features import feature_matrix
 from predictors.mlp import Standardizer, fit_mlp, mlp_outputs
 from predictors.targets import TargetTransform
 from predictors.training import torch_session
 
 
-class BananasPredictor(Predictor):
+class BananasPredictor(FeaturePredictor):
     """``n_members`` MLPs on ``features`` (the path encoding by default); prediction = member mean."""
 
     name = "bananas"
-    encoding = "path"
 
     def __init__(
         self,

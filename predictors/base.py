@@ -1,72 +1,37 @@
-"""The predictor contract (scikit-learn style) and the architecture batch predictors consume.
+"""The predictor contract: a scikit-learn regressor whose ``X`` is an :class:`~bench.data.ArchBatch`.
 
-A predictor declares the encoding it reads (one of its space's encodings, or ``"extra"`` for side
-features such as parameter counts or zero-cost proxies); the harness hands it an :class:`ArchBatch`
-and the batch encodes itself on demand, so one batch serves predictors with different encodings.
+Hyperparameters are ``__init__`` arguments stored unchanged, ``fit`` returns self and learned state
+ends in ``_``, so ``get_params``/``set_params``, ``sklearn.base.clone``, ``cross_val_score`` and
+``GridSearchCV`` work. Which encodings a predictor reads follows from its parameters, per instance
+(:meth:`Predictor.encodings`): the harness checks them against a benchmark before anything runs
+and computes them before the fit clock starts.
 """
 
 from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
 
-from bench.spaces import SearchSpace
+from bench.data import ArchBatch
+from predictors.features import feature_encodings
 
-
-@dataclass(eq=False)
-class ArchBatch:
-    """Architectures of one space as code rows, plus per-architecture side features.
-
-    ``extra`` holds features known *before* training an architecture (parameter counts, FLOPs,
-    zero-cost proxies); the evaluation harness never puts the target or any accuracy label there.
-    """
-
-    space: SearchSpace
-    codes: np.ndarray
-    ids: np.ndarray
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def encode(self, kind: str) -> Any:
-        """The space's encoding (cached per batch)."""
-        if kind not in self._cache:
-            if kind == "extra":
-                if not self.extra:
-                    raise ValueError("this benchmark offers no side features (parameters, FLOPs, zero-cost proxies)")
-                self._cache[kind] = np.column_stack([self.extra[k] for k in sorted(self.extra)]).astype(np.float32)
-            else:
-                self.space.check_encoding(kind)
-                self._cache[kind] = self.space.encode(self.codes, kind)
-        return self._cache[kind]
-
-    def subset(self, index: np.ndarray) -> ArchBatch:
-        index = np.asarray(index)
-        return ArchBatch(self.space, self.codes[index], self.ids[index], {k: v[index] for k, v in self.extra.items()})
-
-    @classmethod
-    def from_benchmark(cls, bm: Any, ids: np.ndarray, extra_metrics: list[str] | tuple[str, ...] = ()) -> ArchBatch:
-        """A batch of stored architectures with the named side-feature metrics attached."""
-        rows = bm.rows_of_ids(ids)
-        return cls(bm.space, bm.codes[rows], np.asarray(ids, dtype=np.int64),
-                   {m: bm.labels(m)[rows] for m in extra_metrics})
+__all__ = ["ArchBatch", "FeaturePredictor", "Predictor", "constructor_defaults"]
 
 
-class Predictor(ABC):
+class Predictor(RegressorMixin, BaseEstimator, ABC):
     """Hyperparameters in ``__init__`` (with defaults that work out of the box), ``fit`` returns self.
 
-    Subclasses set ``name`` (registry name) and ``encoding`` (what :meth:`ArchBatch.encode` they read),
-    accept ``seed`` and are deterministic for a given seed.
+    Subclasses set ``name`` (registry name), accept ``seed`` and are deterministic for a given seed.
+    ``score`` is scikit-learn's R^2; ``scoring=bench.metrics.sklearn_scorer()`` scores by Kendall tau.
     """
 
     name: ClassVar[str] = ""
-    encoding: ClassVar[str] = "onehot"
+    #: a plug-in that reads one fixed encoding may just set this; built-ins override :meth:`encodings`
+    encoding: ClassVar[str | None] = None
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
@@ -79,15 +44,25 @@ class Predictor(ABC):
     def predict(self, archs: ArchBatch) -> np.ndarray:
         """Predicted target values, one per architecture (float64)."""
 
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (for the config hash recorded with every result): the named
-        parameters of ``__init__`` and, where it passes ``**params`` on, of its bases' ``__init__``
-        (so a subclass that only changes a default need not repeat the whole signature)."""
-        return {p: getattr(self, p) for p in constructor_defaults(type(self)) if hasattr(self, p)}
+    def encodings(self) -> tuple[str, ...]:
+        """The :meth:`ArchBatch.encode` kinds this configuration reads (``"extra"``: side features);
+        ValueError if its parameters name none that exists."""
+        return (self.encoding,) if self.encoding else ()
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """scikit-learn's parameter names, following ``**params`` up to the bases' ``__init__`` (so a
+        plug-in subclass that only changes one default need not repeat the whole signature)."""
+        return sorted(constructor_defaults(cls))
+
+
+class FeaturePredictor(Predictor):
+    """A predictor on the flat ``features`` matrix (:func:`predictors.features.feature_matrix`)."""
+
+    features: str
+
+    def encodings(self) -> tuple[str, ...]:
+        return feature_encodings(self.features)
 
 
 def constructor_defaults(cls: type) -> dict[str, Any]:
@@ -96,7 +71,7 @@ def constructor_defaults(cls: type) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
-        if init is None:
+        if init is None or klass is object:
             continue
         params = inspect.signature(init).parameters.values()
         for p in params:

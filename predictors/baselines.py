@@ -12,7 +12,8 @@ from abc import abstractmethod
 import numpy as np
 from scipy.stats import kendalltau
 
-from predictors.base import ArchBatch, Predictor
+from bench.data import EXTRA, ArchBatch
+from predictors.base import Predictor
 from predictors.targets import TargetTransform
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -37,7 +38,6 @@ class RandomPredictor(Predictor):
     """
 
     name = "random"
-    encoding = "onehot"
 
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
@@ -58,7 +58,7 @@ class RandomPredictor(Predictor):
 class _ScorePredictor(Predictor):
     """Predicts from one side feature, in the direction and on the scale learned from training data."""
 
-    encoding = "extra"
+    encoding = EXTRA
 
     @abstractmethod
     def _choose(self, archs: ArchBatch, y: np.ndarray) -> tuple[str, int]:

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from predictors.base import ArchBatch
+from bench.data import EXTRA, ArchBatch
 
 FEATURE_TOKENS = ("onehot", "path", "graf", "extra")
+#: the batch encoding each token is computed from (GRAF features from the DAG)
+TOKEN_ENCODING = {"onehot": "onehot", "path": "path", "graf": "adjacency", "extra": EXTRA}
 
 
 def parse_features(spec: str) -> tuple[str, ...]:
@@ -36,6 +38,11 @@ def parse_features(spec: str) -> tuple[str, ...]:
     if not tokens or bad:
         raise ValueError(f"bad feature spec {spec!r}; join tokens from {', '.join(FEATURE_TOKENS)} with '+'")
     return tokens
+
+
+def feature_encodings(spec: str) -> tuple[str, ...]:
+    """The batch encodings the feature spec reads, in order (``"onehot+graf"`` -> onehot, adjacency)."""
+    return tuple(dict.fromkeys(TOKEN_ENCODING[t] for t in parse_features(spec)))
 
 
 def feature_matrix(archs: ArchBatch, spec: str) -> np.ndarray:

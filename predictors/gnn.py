@@ -26,7 +26,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from predictors.base import ArchBatch, Predictor
+from bench.data import ArchBatch
+from predictors.base import Predictor
 from predictors.features import node_type_count, signal_dag
 from predictors.targets import TargetTransform
 from predictors.training import predict_in_chunks, torch_session, train_regressor
@@ -121,7 +122,6 @@ def _regressor(conv: str, in_dim: int, hidden: int, layers: int, dropout: float,
 class GNNPredictor(Predictor):
     """Shared implementation; subclasses pick the convolution (``conv``)."""
 
-    encoding = "adjacency"
     conv: ClassVar[str] = "gin"
     #: layers that tell predecessors from successors read forward edges only; the others both ways
     directional: ClassVar[bool] = False
@@ -153,6 +153,9 @@ class GNNPredictor(Predictor):
         self.rank_weight = rank_weight
         self.target = target
         self.n_threads = n_threads
+
+    def encodings(self) -> tuple[str, ...]:
+        return ("adjacency",)
 
     def fit(self, archs: ArchBatch, y: np.ndarray) -> GNNPredictor:
         self.target_ = TargetTransform(self.target).fit(y)

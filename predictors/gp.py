@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from predictors.base import ArchBatch, Predictor
+from bench.data import ArchBatch
+from predictors.base import FeaturePredictor
 from predictors.features import feature_matrix
 from predictors.mlp import Standardizer
 from predictors.targets import TargetTransform
 
 
-class GPPredictor(Predictor):
+class GPPredictor(FeaturePredictor):
     """Exact GP with ``constant * RBF + white noise`` on ``features``."""
 
     name = "gp"
-    encoding = "onehot"
 
     def __init__(
         self,

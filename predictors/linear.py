@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from predictors.base import ArchBatch, Predictor
+from bench.data import ArchBatch
+from predictors.base import FeaturePredictor
 from predictors.features import feature_matrix
 from predictors.targets import TargetTransform
 
@@ -19,7 +20,7 @@ from predictors.targets import TargetTransform
 ALPHAS: tuple[float, ...] = tuple(np.logspace(-4, 3, 15))
 
 
-class LinearPredictor(Predictor):
+class LinearPredictor(FeaturePredictor):
     """Ridge regression on ``features`` (default one-hot) of the ``target``-transformed label.
 
     ``target="standard"`` (default) keeps the model additive in the label's own unit, as a look-up
@@ -27,7 +28,6 @@ class LinearPredictor(Predictor):
     """
 
     name = "linear"
-    encoding = "onehot"
 
     def __init__(self, features: str = "onehot", target: str = "standard", alphas: tuple[float, ...] = ALPHAS,
                  seed: int = 0) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from predictors.base import ArchBatch, Predictor
+from bench.data import ArchBatch
+from predictors.base import FeaturePredictor
 from predictors.features import feature_matrix
 from predictors.targets import TargetTransform
 from predictors.training import predict_in_chunks, torch_session, train_regressor
@@ -70,11 +71,10 @@ def mlp_outputs(model: Any, x: np.ndarray) -> np.ndarray:
     return predict_in_chunks(lambda index: model(inputs[index]), len(x))
 
 
-class MLPPredictor(Predictor):
+class MLPPredictor(FeaturePredictor):
     """Feed-forward network on ``features`` (``"onehot+graf"`` by default; ``"path"`` for BANANAS' input)."""
 
     name = "mlp"
-    encoding = "onehot"
 
     def __init__(
         self,

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import kendalltau
 
-from predictors.base import ArchBatch, Predictor
+from bench.data import ArchBatch
+from predictors.base import FeaturePredictor
 from predictors.features import feature_matrix
 from predictors.targets import TargetTransform
 
@@ -32,11 +33,10 @@ XGB_TUNING_GRID: tuple[dict[str, Any], ...] = (
 )
 
 
-class XGBPredictor(Predictor):
+class XGBPredictor(FeaturePredictor):
     """Gradient-boosted trees (XGBoost ``hist``) on one-hot plus graph features."""
 
     name = "xgb"
-    encoding = "onehot"
 
     def __init__(
         self,
@@ -91,11 +91,10 @@ class XGBPredictor(Predictor):
         return self.target_.inverse(self.model_.predict(feature_matrix(archs, self.features)))
 
 
-class RandomForestPredictor(Predictor):
+class RandomForestPredictor(FeaturePredictor):
     """scikit-learn random forest on one-hot plus graph features; robust with few architectures."""
 
     name = "rf"
-    encoding = "onehot"
 
     def __init__(
         self,

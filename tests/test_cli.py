@@ -36,10 +36,11 @@ def test_query_by_string_and_id(data_dir):
               data_dir=data_dir)
     assert out.returncode == 0, out.stderr
     header, row = out.stdout.splitlines()
-    assert header == "id\tarch\tvalid_acc"
-    arch_id = row.split("\t")[0]
+    assert header == "input\tid\tarch\tvalid_acc"
+    given, arch_id, canonical, value = row.split("\t")
+    assert given == "link=0,0,1,2 ops=gcn,gat,skip,sage" and canonical == "link=0,1,1,2 ops=skip,gat,gcn,sage"
     again = run("query", "nasbench-graph/cora", arch_id, "--metric", "valid_acc", data_dir=data_dir)
-    assert again.stdout.splitlines()[1] == row
+    assert again.stdout.splitlines()[1] == "\t".join([arch_id, arch_id, canonical, value])
 
 
 @pytest.mark.parametrize(
@@ -89,6 +90,7 @@ def cli(argv: list[str], capsys) -> tuple[int, str, list[str]]:
 
 SEARCH = ["search", "--benchmark", "nasbench-graph/cora", "--algorithms", "rs", "--budget", "10", "--seeds", "1",
           "--no-plots", "--no-progress"]
+NO_BUDGET = [a for i, a in enumerate(SEARCH) if "--budget" not in SEARCH[max(i - 1, 0):i + 1]]
 EVALUATE = ["evaluate", "--benchmark", "nasbench-graph/cora", "--target", "valid_acc", "--predictors", "random",
             "--train-sizes", "10", "--seeds", "1", "--no-progress"]
 
@@ -107,12 +109,12 @@ EVALUATE = ["evaluate", "--benchmark", "nasbench-graph/cora", "--target", "valid
         ([*SEARCH[:-4], "--seeds=1000000000000"], "at most 10,000"),
         ([*SEARCH[:-4], "--seeds", str(10**30)], "at most 10,000"),
         ([*EVALUATE[:-3], "--seeds", "99999999"], "at most 1,000"),
-        ([*SEARCH, "--budget", "inf"], "finite"),
-        ([*SEARCH, "--budget", "1e309"], "finite"),
-        ([*SEARCH, "--budget", "nan"], "finite"),
-        ([*SEARCH, "--budget=-5"], "must be positive"),
-        ([*SEARCH, "--budget", "10.5"], "whole number"),
-        ([*SEARCH, "--budget", "1e7"], "at most 1,000,000"),
+        ([*NO_BUDGET, "--budget", "inf"], "finite"),
+        ([*NO_BUDGET, "--budget", "1e309"], "finite"),
+        ([*NO_BUDGET, "--budget", "nan"], "finite"),
+        ([*NO_BUDGET, "--budget=-5"], "must be positive"),
+        ([*NO_BUDGET, "--budget", "10.5"], "whole number"),
+        ([*NO_BUDGET, "--budget", "1e7"], "at most 1,000,000"),
         ([*SEARCH, "--checkpoints", "1,,2"], "empty item"),
         ([*SEARCH, "--checkpoints", "20"], "exceeds the budget"),
         ([*SEARCH, "--workers", "0"], "at least 1"),
@@ -150,3 +152,106 @@ def test_search_board_defaults_under_the_results_dir(tmp_path, monkeypatch, caps
     assert rc == 0, err
     assert (tmp_path / "runs" / "leaderboards" / "nasbench-graph" / "cora" / "summary.csv").is_file()
     assert not (tmp_path / "leaderboards").exists()
+
+
+# -- a CLI that explains itself ------------------------------------------------------------------------
+def _parsers(parser, path=("archbench",)):
+    import argparse
+
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _parsers(child, (*path, name))
+
+
+def test_no_command_prints_the_usage_with_every_command(capsys):
+    rc, out, err = cli([], capsys)
+    assert rc == 2 and out == "" and err[0].startswith("usage: archbench")
+    assert all(any(line.strip().startswith(c) for line in err) for c in ("list", "query", "evaluate", "search"))
+    rc, _, err = cli(["leaderboard"], capsys)
+    assert rc == 2 and err[0].startswith("usage: archbench leaderboard") and any("build" in line for line in err)
+    rc, _, err = cli(["lst"], capsys)  # a typo stays one line
+    assert rc == 2 and len(err) == 1 and "invalid choice: 'lst'" in err[0]
+
+
+def test_every_argument_has_help_that_states_its_default():
+    import argparse
+
+    from bench.cli import build_parser
+
+    checked = 0
+    for path, parser in _parsers(build_parser()):
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if action.help is argparse.SUPPRESS or isinstance(action, (argparse._HelpAction,
+                                                                       argparse._SubParsersAction)):
+                continue
+            text = formatter._get_help_string(action) or ""
+            where = f"{' '.join(path)} {'/'.join(action.option_strings) or action.dest}"
+            assert action.help and action.help.strip(), f"{where} has no help"
+            if action.option_strings and not action.required:
+                assert "default" in text or "required" in text, f"{where}: {text!r} does not state its default"
+            checked += 1
+        assert "(default: %(default)s)" not in parser.format_help() and "%(" not in parser.format_help()
+    assert checked > 60
+
+
+def test_query_and_info_formats_for_scripts(capsys, data_dir):
+    import csv
+    import io
+    import json
+
+    rc, out, _ = cli(["query", "nasbench-graph/cora", "12345", "link=0,0,1,2 ops=gcn,gat,skip,sage", "--metric",
+                      "valid_acc", "--format", "json"], capsys)
+    records = json.loads(out)
+    assert rc == 0 and [r["input"] for r in records] == ["12345", "link=0,0,1,2 ops=gcn,gat,skip,sage"]
+    assert records[0]["id"] == 12345 and 0 < records[0]["valid_acc"] < 1
+    rc, out, _ = cli(["query", "nasbench-graph/cora", "12345", "--metric", "valid_acc", "--format", "csv"], capsys)
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert float(row["valid_acc"]) == records[0]["valid_acc"]  # csv keeps full precision
+    rc, out, _ = cli(["info", "nasbench-graph/cora", "--format", "json"], capsys)
+    card = json.loads(out)
+    assert card["architectures"] == 26206 and card["metrics"]["valid_acc"]["split"] == "valid"
+    assert card["metrics"]["latency"]["higher_is_better"] is False and card["metrics"]["latency"]["min"] > 0
+    rc, out, _ = cli(["info", "nasbench-graph/cora", "--format", "csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rc == 0 and {r["name"] for r in rows} == set(card["metrics"]) and rows[0]["axes"] == "arch"
+
+
+def test_an_option_given_twice_accumulates_or_is_refused(tmp_path, capsys, data_dir):
+    import json
+
+    plugin = tmp_path / "mine.py"
+    plugin.write_text("from bench.search.random_search import RandomSearch\n\n\n"
+                      "class Greedy(RandomSearch):\n    name = 'greedy'\n")
+    base = ["search", "--benchmark", "nasbench-graph/cora", "--budget", "10", "--seeds", "1", "--no-plots",
+            "--no-progress", "--results-dir", str(tmp_path / "runs")]
+    rc, out, err = cli([*base, "--algorithm", f"{plugin}:Greedy", "--algorithms", "rs,rea", "--format", "json"],
+                       capsys)
+    assert rc == 0, err
+    assert [r["algorithm"] for r in json.loads(out)] == [f"{plugin}:Greedy", "rs", "rea"]  # the plug-in is kept
+    rc, out, err = cli([*base, "--budget", "20"], capsys)
+    assert rc == 2 and len(err) == 1 and "--budget: given twice" in err[0] and out == ""
+    rc, out, err = cli([*base, "--algorithms", "rs", "--algorithm", "rs"], capsys)
+    assert rc == 2 and len(err) == 1 and "listed twice" in err[0]
+    # the table prints numbers as the evaluate boards do: the budget as 10, not 10.0000
+    rc, out, err = cli([*base, "--algorithms", "rs"], capsys)
+    header, row = out.splitlines()[1:3]
+    assert rc == 0 and header.split()[:2] == ["algorithm", "budget"] and row.split()[:2] == ["rs", "10"], out
+
+
+def test_evaluate_predictors_accumulate_and_the_board_build_prints_one_line_per_family(tmp_path, capsys,
+                                                                                       data_dir):
+    import json
+
+    results = tmp_path / "results"
+    rc, out, err = cli([*EVALUATE, "--predictors", "params", "--train-sizes", "20", "--results-dir", str(results),
+                        "--format", "json"], capsys)
+    assert rc == 0, err
+    rows = json.loads(out)
+    assert {r["predictor"] for r in rows} == {"random", "params"} and {r["train_size"] for r in rows} == {10, 20}
+    rc, out, err = cli(["leaderboard", "build", "--results-dir", str(results), "--out", str(tmp_path / "boards"),
+                        "--bootstrap", "100"], capsys)
+    assert rc == 0, err
+    assert out.splitlines() == [f"nasbench-graph\t1 board(s)\t{tmp_path / 'boards' / 'nasbench-graph'}"]

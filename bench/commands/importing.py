@@ -20,9 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("source", choices=list(SOURCES), metavar="SOURCE", help=", ".join(SOURCES))
     p.add_argument("path", metavar="PATH", type=nonempty,
                    help="the raw file, a folder holding it, or (table) the YAML card")
-    p.add_argument("--name", type=nonempty, help="family/dataset for a single benchmark, or a family for all of them")
+    p.add_argument("--name", type=nonempty, help="family/dataset for a single benchmark, or a family for all of them "
+                   "(default: the source's own names)")
     p.add_argument("--only", action="append", type=nonempty, metavar="BENCHMARK",
-                   help="import only this benchmark (repeatable)")
+                   help="import only this benchmark (repeatable; default: every benchmark the source holds)")
     p.add_argument("--force", action="store_true", help="replace benchmarks that already exist")
     p.add_argument("--allow-unknown-checksum", action="store_true",
                    help="import a file whose sha256 is not the published one (recorded as unverified)")

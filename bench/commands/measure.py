@@ -37,7 +37,8 @@ PROXY_UNITS = {
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--benchmark", required=True, type=nonempty, help="the benchmark whose architectures to measure")
     p.add_argument("--archs", type=_archs, help="N (a seeded sample) or 'all' (default)")
-    p.add_argument("--ids", metavar="FILE", help="measure the architectures (ids or strings) listed one per line")
+    p.add_argument("--ids", metavar="FILE", help="measure the architectures (ids or strings) listed one per line "
+                   "(default: those --archs picks)")
     p.add_argument("--name", required=True, help="family/dataset of the table to write")
     p.add_argument("--dataset", help="dataset whose network sizes to use (default: the benchmark's)")
     p.add_argument("--seed", type=int_range(0, 2**31 - 1), default=0,

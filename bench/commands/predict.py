@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from bench.commands._args import csv_ints, csv_list, directory, int_range, nonempty
+from bench.commands._output import add_format_argument, emit
 from bench.errors import UsageError
 from bench.intervals import N_BOOT
 
@@ -31,12 +32,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "per (benchmark, target, predictor config, training size, seed) is written to the results "
                     "directory; finished rows are skipped, so an interrupted run resumes where it stopped.",
     )
-    p.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]", help="benchmark(s), comma-separated")
+    p.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]",
+                   help="benchmark(s), comma-separated; repeatable (required)")
     p.add_argument("--target", type=csv_list, metavar="METRIC[,METRIC...]",
-                   help="metric(s) to predict, e.g. valid_acc,latency")
-    p.add_argument("--predictors", type=csv_list, metavar="A,B,...", help="registry names, comma-separated")
+                   help="metric(s) to predict, e.g. valid_acc,latency; repeatable (required, except with --quick: "
+                        "valid_acc or the benchmark's first validation metric)")
+    p.add_argument("--predictors", type=csv_list, metavar="A,B,...",
+                   help="registry names, comma-separated; repeatable, and --predictor adds to them "
+                        "(default: none; --quick picks some)")
     p.add_argument("--predictor", action="append", default=[], type=nonempty, metavar="SPEC",
-                   help="a predictor as path/to/file.py:Class or module:Class (repeatable)")
+                   help="a predictor as path/to/file.py:Class or module:Class; repeatable, evaluated with "
+                        "--predictors")
     p.add_argument("--set", action="append", default=[], metavar="PREDICTOR.PARAM=VALUE", dest="settings",
                    help="a hyperparameter (VALUE read as JSON, else as a string), e.g. xgb.n_estimators=300")
     p.add_argument("--train-sizes", type=csv_ints(1, MAX_TRAIN_SIZE), metavar="N,N,...",
@@ -55,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-table", action="store_true",
                    help="do not print the boards of the units run (printing recomputes every metric with the "
                         "bootstrap, seconds per hundred units; `archbench leaderboard build` writes them)")
+    add_format_argument(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("leaderboard", help="build predictor leaderboards from stored results")
@@ -65,7 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stored results (default: results)")
     b.add_argument("--out", default="leaderboards", type=directory, metavar="DIR",
                    help="output folder (default: leaderboards)")
-    b.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]", help="only these benchmarks")
+    b.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]",
+                   help="only these benchmarks (default: every benchmark in the results)")
     b.add_argument("--bootstrap", type=int_range(100, 100_000), default=N_BOOT, metavar="B",
                    help=f"bootstrap resamples of the test set per board, for intervals and tests (default: {N_BOOT})")
     b.add_argument("--from-csv", action="store_true",
@@ -110,7 +118,7 @@ def _default_target(name: str, data_dir: str | None) -> str:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from bench.evaluate import PredictorConfig, ResultStore, evaluate, plan_units
     from bench.leaderboard import board_markdown, summarize
-    from predictors import REGISTRY
+    from bench.predictor_registry import PREDICTORS as REGISTRY
 
     benchmarks = args.benchmark or []
     if not benchmarks:
@@ -147,8 +155,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         rows = rows[[k in wanted for k in keys]]
     if not rows.empty and not args.no_table:
         summary = summarize(rows, ResultStore(args.results_dir))
-        for _, board in summary.groupby(["benchmark", "target"], sort=True):
-            print(board_markdown(board.reset_index(drop=True)))
+        boards = [board.reset_index(drop=True) for _, board in summary.groupby(["benchmark", "target"], sort=True)]
+        emit(summary, args.format, lambda: "\n".join(board_markdown(board) for board in boards))
     print(f"{len(report.ran)} unit(s) run, {len(report.skipped)} already stored, {len(report.failed)} failed "
           f"in {report.wall_seconds:.1f} s; results in {os.path.abspath(args.results_dir)}", file=sys.stderr)
     if report.failed:

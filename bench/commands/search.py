@@ -8,7 +8,8 @@ import os
 import shlex
 import sys
 
-from bench.commands._args import csv_floats, csv_list, directory, float_range, int_range, nonempty
+from bench.commands._args import csv_floats, csv_list, directory, float_range, int_range, list_valued, nonempty
+from bench.commands._output import add_format_argument, emit, text_table
 from bench.errors import UsageError
 
 BUDGET_UNITS = ("queries", "seconds")  # bench.search.simulator.BUDGET_UNITS, without importing it here
@@ -28,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--benchmark", required=True, type=nonempty, help="benchmark name, e.g. nasbench-graph/cora")
     p.add_argument("--algorithms", "--algorithm", dest="algorithms", default="rs,rea,ls", type=_algorithms,
-                   help="comma-separated: rs, rea, ls, bananas, pg:PREDICTOR, mo, or path/to/file.py:ClassName "
-                        "(default: rs,rea,ls)")
+                   help="comma-separated: rs, rea, ls, bananas, pg:PREDICTOR, mo, or path/to/file.py:ClassName; "
+                        "repeatable, the lists add up (default: rs,rea,ls)")
     p.add_argument("--budget", required=True, type=float_range(0, MAX_SECONDS),
                    help=f"per run, in --budget-unit (at most {MAX_QUERIES:,} queries)")
     p.add_argument("--budget-unit", choices=BUDGET_UNITS, default="queries",
@@ -60,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-fast", action="store_true", help="use the event-queue simulator even where a "
                    "vectorized seed-batched path exists (identical results, slower)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_format_argument(p)
     p.set_defaults(func=cmd_search)
 
 
@@ -81,8 +83,10 @@ def parse_params(items: list[str], algorithms: list[str]) -> dict[str, dict]:
     return out
 
 
+@list_valued
 def _algorithms(text: str) -> str:
-    """--algorithms: a comma-separated list without blank or repeated items (kept as text for the command)."""
+    """--algorithms: a comma-separated list without blank or repeated items (kept as text for the command);
+    given more than once, the lists add up (``--algorithm mine.py:Greedy --algorithms rs,rea``)."""
     specs = csv_list(text)
     if len(set(specs)) != len(specs):
         raise argparse.ArgumentTypeError(f"an algorithm is listed twice in {text!r}")
@@ -138,8 +142,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         checkpoints=args.checkpoints,
     )
     problem = exp.problem
+    notes = sys.stdout if args.format == "table" else sys.stderr  # csv and json: stdout is the summary alone
     print(f"{problem.benchmark}: select by {problem.objective[0]}, report {problem.report[0]}; "
-          f"{problem.describe_budget()}")
+          f"{problem.describe_budget()}", file=notes)
     if bm.metric_info(problem.objective[0]).split == "test":
         print(f"archbench: warning: the selection metric {problem.objective[0]!r} is a test-split label; reported "
               "values are not held out and are optimistic", file=sys.stderr)
@@ -147,7 +152,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             "regret_auc_mean", "ri_random_arch_mean", "ri_random_search_mean", "overhead_s_mean"]
     if "hypervolume_mean" in exp.summary.columns:
         cols += ["hypervolume_mean", "hypervolume_ratio_mean"]
-    print(exp.summary[cols].to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    emit(exp.summary, args.format, lambda: text_table(exp.summary[cols]))
     for path in exp.write_leaderboard(out, plots=not args.no_plots):
-        print(f"wrote {path}")
+        print(f"wrote {path}", file=notes)
     return 0

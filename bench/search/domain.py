@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from bench.data import ArchBatch
 from bench.search.base import uniform_index
 from bench.search.neighbours import NeighbourTable, build_neighbour_table
 from bench.spaces import InvalidArchitecture, SearchSpace
-from predictors.base import ArchBatch
 
 _DENSE_ID_LIMIT = 50_000_000
 #: neighbour tables by (space config, ids checksum): built once per process and benchmark
@@ -158,7 +158,7 @@ class SearchDomain:
 
     # ---- encodings for predictors -------------------------------------------------------------------
     def batch(self, rows: np.ndarray) -> ArchBatch:
-        """An :class:`~predictors.ArchBatch` of benchmark rows with the pre-training side features."""
+        """An :class:`~bench.data.ArchBatch` of benchmark rows with the pre-training side features."""
         rows = np.asarray(rows, dtype=np.int64)
         return ArchBatch(self.space, self.codes[rows], self.ids[rows], {k: v[rows] for k, v in self.extra.items()})
 

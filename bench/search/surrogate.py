@@ -1,6 +1,6 @@
 """A performance predictor used inside a search loop: fit on the results so far, predict mean and spread.
 
-Any registered predictor (``predictors.REGISTRY``) or ``path/to/file.py:Class`` works. Predictors
+Any registered predictor (:data:`bench.predictor_registry.PREDICTORS`) or ``path/to/file.py:Class`` works. Predictors
 that offer ``predict_with_std`` (the BANANAS ensemble, Gaussian processes) give their own
 uncertainty; for any other predictor an ensemble of ``n_ensemble`` copies with different seeds
 gives the mean and standard deviation across members (as in BANANAS).
@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from bench.data import ArchBatch
 from bench.errors import UsageError
+from bench.predictor_registry import ArchPredictor, load_predictor_class
 from bench.search.base import SearchAlgorithm
 from bench.search.domain import SearchDomain
-from predictors import ArchBatch, Predictor, load_predictor_class
 
 
 class Surrogate:
@@ -30,9 +31,9 @@ class Surrogate:
         self.n_members = 1 if self.native_std else max(1, int(n_ensemble))
         self.seed = int(seed)
         self._round = 0
-        self.members: list[Predictor] = []
+        self.members: list[ArchPredictor] = []
 
-    def _make(self, seed: int) -> Predictor:
+    def _make(self, seed: int) -> ArchPredictor:
         try:
             return self.cls(seed=seed, **self.params)
         except TypeError as exc:

@@ -1,0 +1,106 @@
+"""The data layer predictors read: a batch of architectures, and the benchmark interface it is cut from.
+
+It sits below both the harness (``bench.evaluate``, the search loop) and the predictors, so
+neither package has to import the other: a predictor is a scikit-learn estimator whose ``X`` is an
+:class:`ArchBatch`. The batch encodes itself on demand (one batch serves predictors that read
+different encodings) and indexes like an array, so scikit-learn's cross-validation can split it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from bench.spaces import SearchSpace
+
+#: the pseudo-encoding that stacks a batch's side features (parameters, FLOPs, zero-cost proxies)
+EXTRA = "extra"
+
+
+@runtime_checkable
+class BenchmarkData(Protocol):
+    """What a batch is built from: :class:`bench.Benchmark` (a single or a joined store) has it."""
+
+    @property
+    def space(self) -> SearchSpace: ...
+
+    @property
+    def codes(self) -> np.ndarray: ...
+
+    def rows_of_ids(self, ids: np.ndarray) -> np.ndarray: ...
+
+    def labels(self, metric: str) -> np.ndarray: ...
+
+
+@dataclass(eq=False)
+class ArchBatch:
+    """Architectures of one space as code rows, plus per-architecture side features.
+
+    This is the ``archs`` (scikit-learn's ``X``) of every predictor's ``fit(archs, y)`` and
+    ``predict(archs)``. ``extra`` holds features known *before* training an architecture (parameter
+    counts, FLOPs, zero-cost proxies); the evaluation harness never puts the target or any accuracy
+    label there. ``batch[index]`` with an integer array, a boolean mask or a slice is the sub-batch
+    of those rows (what cross-validation splitters do).
+    """
+
+    space: SearchSpace
+    codes: np.ndarray
+    ids: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def shape(self) -> tuple[int]:
+        """``(n_architectures,)``: scikit-learn counts samples and splits by it."""
+        return (len(self.codes),)
+
+    def __getitem__(self, index: Any) -> ArchBatch:
+        if isinstance(index, tuple) and index[1:] == (Ellipsis,) * (len(index) - 1):
+            index = index[0]  # scikit-learn indexes arrays as ``X[rows, ...]``
+        if isinstance(index, slice):
+            return self.subset(np.arange(len(self))[index])
+        rows = np.asarray(index)
+        if rows.ndim != 1 or not (rows.dtype == bool or np.issubdtype(rows.dtype, np.integer) or rows.size == 0):
+            raise TypeError("index an ArchBatch with a 1-d array of row positions, a boolean mask or a slice")
+        if rows.dtype == bool:
+            if len(rows) != len(self):
+                raise IndexError(f"boolean mask of length {len(rows)} for a batch of {len(self)} architectures")
+            rows = np.flatnonzero(rows)
+        return self.subset(rows.astype(np.int64))
+
+    def encode(self, kind: str) -> Any:
+        """The space's encoding ``kind`` (or :data:`EXTRA`), computed once per batch."""
+        if kind not in self._cache:
+            if kind == EXTRA:
+                if not self.extra:
+                    raise ValueError("this benchmark offers no side features (parameters, FLOPs, zero-cost proxies)")
+                self._cache[kind] = np.column_stack([self.extra[k] for k in sorted(self.extra)]).astype(np.float32)
+            else:
+                self.space.check_encoding(kind)
+                self._cache[kind] = self.space.encode(self.codes, kind)
+        return self._cache[kind]
+
+    def subset(self, index: np.ndarray) -> ArchBatch:
+        """The architectures at row positions ``index`` (a new batch; encodings are recomputed)."""
+        index = np.asarray(index)
+        return ArchBatch(self.space, self.codes[index], self.ids[index], {k: v[index] for k, v in self.extra.items()})
+
+    @classmethod
+    def from_benchmark(cls, bm: BenchmarkData, ids: np.ndarray,
+                       extra_metrics: list[str] | tuple[str, ...] = ()) -> ArchBatch:
+        """A batch of stored architectures with the named side-feature metrics attached."""
+        rows = bm.rows_of_ids(ids)
+        return cls(bm.space, bm.codes[rows], np.asarray(ids, dtype=np.int64),
+                   {m: bm.labels(m)[rows] for m in extra_metrics})
+
+
+def missing_encodings(wanted: tuple[str, ...] | list[str], offered: tuple[str, ...] | list[str],
+                      has_extra: bool) -> list[str]:
+    """The encodings of ``wanted`` a benchmark cannot give (``offered`` by its space, :data:`EXTRA`
+    only where it has side features)."""
+    return [e for e in wanted if (not has_extra if e == EXTRA else e not in offered)]
