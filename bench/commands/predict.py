@@ -101,7 +101,7 @@ def _default_target(name: str, data_dir: str | None) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from bench.evaluate import PredictorConfig, ResultStore, evaluate, plan_units
+    from bench.evaluation import PredictorConfig, ResultStore, evaluate, plan_units
     from bench.leaderboard import board_markdown, summarize
     from predictors import REGISTRY
 
