@@ -95,9 +95,9 @@ def open_client(
             remote.close()
         return
     n = str(threads or 1)
-    dashboard = "127.0.0.1:0" if importlib.util.find_spec("bokeh") else None
+    # every listener on 127.0.0.1 (the HTTP server too: Dask's default dashboard address is *:8787)
     with LocalCluster(n_workers=int(jobs), threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=dashboard, silence_logs=logging.ERROR,
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
                       env={v: n for v in _THREAD_VARS}) as cluster, Client(cluster) as local:
         yield local
 
@@ -113,15 +113,21 @@ def _security_from_config(address: str) -> Any:
     return sec
 
 
+def _has_bokeh() -> bool:
+    return importlib.util.find_spec("bokeh") is not None
+
+
 def dashboard_link(client: Any) -> str | None:
-    """The Dask dashboard's address, where the scheduler runs one."""
+    """The Dask dashboard's address, where the scheduler serves one (it needs ``bokeh`` beside the scheduler)."""
     if client is None:
         return None
     try:
         services = client.scheduler_info().get("services", {})
+        if "dashboard" not in services or not client.run_on_scheduler(_has_bokeh):
+            return None
     except Exception:  # noqa: BLE001 - the dashboard is a convenience; never fail a run over it
         return None
-    return client.dashboard_link if "dashboard" in services else None
+    return client.dashboard_link
 
 
 def _one_line(exc: BaseException) -> str:
@@ -129,11 +135,11 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
 
 
-def _guarded(work: Callable[[T], Any], item: T) -> tuple[bool, Any]:
+def _guarded(work: Callable[..., Any], item: T, *shared: Any) -> tuple[bool, Any]:
     """Run ``work(item)``; an exception comes back as its one-line message (plug-in exception classes
     need not unpickle on the client, and one item's failure must not stop the others)."""
     try:
-        return True, work(item)
+        return True, work(item, *shared)
     except Exception as exc:  # noqa: BLE001
         return False, _one_line(exc)
 
@@ -160,6 +166,7 @@ def run_claimed(
     bar: Any = None,
     postfix: Callable[[T, Any], str] | None = None,
     on_error: Callable[[T, str], None] | None = None,
+    shared: Any = None,
 ) -> ClaimedRun[T]:
     """Run ``work`` on every item not done yet, each under a claim; ``store(item, result)`` runs here.
 
@@ -167,12 +174,15 @@ def run_claimed(
     worker thread are in flight, so claims are taken as work is started and concurrent runs
     interleave. Items another live run has claimed are waited for (they count as ``elsewhere`` once
     stored) or taken over when their claim goes stale. ``bar`` is a tqdm bar advanced per item.
+    ``shared`` (if not None) is passed as ``work(item, shared)``; on a cluster it is sent to each
+    worker once (``Client.scatter``), not with every task.
     """
     out: ClaimedRun[T] = ClaimedRun()
     pending: deque[T] = deque(items)
     waiting: list[T] = []
     poll = min(1.0, claim_timeout / 4)
-    runner: _Runner = _SerialRunner(work) if client is None else _DaskRunner(client, work)
+    extra = () if shared is None else (shared,)
+    runner: _Runner = _SerialRunner(work, extra) if client is None else _DaskRunner(client, work, extra)
     last_look = time.monotonic()
     last = ""
     with Claims(claim_timeout) as claims:
@@ -222,7 +232,7 @@ def _advance(bar: Any, runner: _Runner, out: ClaimedRun, waiting: list, last: st
     """One item more done; the bar shows the rate (items/s) itself, and here what runs, failed, waits."""
     if bar is None:
         return
-    state = f"running {runner.busy}, failed {len(out.failed)}" + (f", held by another run {len(waiting)}"
+    state = f"in flight {runner.busy}, failed {len(out.failed)}" + (f", held by another run {len(waiting)}"
                                                                   if waiting else "")
     bar.set_postfix_str(f"{last} | {state}" if last else state, refresh=False)
     bar.update(1)
@@ -247,8 +257,8 @@ class _Runner:
 class _SerialRunner(_Runner):
     """One item at a time, in this process (Ctrl-C and ``KeyboardInterrupt`` stop it at once)."""
 
-    def __init__(self, work: Callable[[Any], Any]) -> None:
-        self.work = work
+    def __init__(self, work: Callable[..., Any], extra: tuple) -> None:
+        self.work, self.extra = work, extra
         self.queued: Any = None
         self.busy = 0
 
@@ -263,7 +273,7 @@ class _SerialRunner(_Runner):
             return None
         item, self.queued = self.queued, None
         try:
-            return item, _guarded(self.work, item)
+            return item, _guarded(self.work, item, *self.extra)
         finally:
             self.busy = 0
 
@@ -272,9 +282,10 @@ class _DaskRunner(_Runner):
     """Tasks on a Dask cluster, two per worker thread in flight; a task whose worker dies is re-run
     by the scheduler elsewhere (``distributed.scheduler.allowed-failures`` times)."""
 
-    def __init__(self, client: Any, work: Callable[[Any], Any]) -> None:
+    def __init__(self, client: Any, work: Callable[..., Any], extra: tuple) -> None:
         self.client = client
         self.work = work
+        self.extra = tuple(client.scatter(x, broadcast=True, hash=False) for x in extra)
         self.inflight: dict[Any, Any] = {}
         self.done: deque[tuple[Any, tuple[bool, Any]]] = deque()
         self.slots = 2
@@ -292,7 +303,7 @@ class _DaskRunner(_Runner):
         return len(self.inflight) < self.slots
 
     def submit(self, item: Any) -> None:
-        fut = self.client.submit(_guarded, self.work, item, pure=False)
+        fut = self.client.submit(_guarded, self.work, item, *self.extra, pure=False)
         self.inflight[fut] = item
 
     def next(self, timeout: float | None) -> tuple[Any, tuple[bool, Any]] | None:
