@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,15 @@ class Claims:
     def holds(self, path: str | os.PathLike[str]) -> bool:
         with self._lock:
             return Path(path) in self._held
+
+    def sweep(self, paths: Iterable[str | os.PathLike[str]]) -> int:
+        """Remove the stale claims among ``paths`` (a run killed between storing a result and releasing
+        its claim leaves one on a finished item); returns how many were removed."""
+        removed = 0
+        for path in paths:
+            if os.path.lexists(path) and self.is_stale(path) and self._take_over(Path(path)):
+                removed += 1
+        return removed
 
     # ---- other runs' claims -------------------------------------------------------------------------
     @staticmethod

@@ -115,8 +115,8 @@ def scheduler_address(text: str) -> str:
 
     try:
         return check_scheduler_address(text)
-    except ArchBenchError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--scheduler expects ").capitalize()) from None
+    except ArchBenchError:
+        raise argparse.ArgumentTypeError(f"expected tcp://HOST:PORT or tls://HOST:PORT, got {text!r}") from None
 
 
 #: bound that keeps a typo from starting thousands of worker processes

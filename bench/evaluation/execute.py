@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.claims import CLAIM_TIMEOUT
+from bench.claims import CLAIM_TIMEOUT, Claims
 from bench.cluster import dashboard_link, open_client, run_claimed
 from bench.evaluation.run import run_unit
 from bench.evaluation.store import ResultStore
@@ -71,6 +71,7 @@ def evaluate(
     def warn(unit: Unit, why: str) -> None:
         tqdm.write(f"archbench: warning: {unit.describe()} failed: {why}", file=sys.stderr)
 
+    Claims(claim_timeout).sweep(store.claim_path(u) for u in report.skipped)
     try:
         if not todo:
             return report
