@@ -143,10 +143,11 @@ def test_a_killed_worker_costs_a_rerun_not_a_row(plugin, client, serial, tmp_pat
     assert not list((tmp_path / "res").rglob("*.claim*"))
 
 
-def test_one_and_two_workers_and_serial_give_identical_rows(plugin, serial, tmp_path):
+@pytest.mark.slow
+def test_one_and_two_workers_and_serial_give_identical_rows(plugin, client, serial, tmp_path):
     units = plan_units([BM], ["valid_acc"], [PredictorConfig.resolve(f"{plugin}:SlowRidge")], [10, 30], 2)
     one = evaluate(units, tmp_path / "one", threads=1, progress=False)  # a LocalCluster of one worker
-    two = evaluate(units, tmp_path / "two", jobs=2, progress=False)
+    two = evaluate(units, tmp_path / "two", client=client, progress=False)
     assert len(one.ran) == len(two.ran) == len(units)
     _same(_by_unit(tmp_path / "one"), serial)
     _same(_by_unit(tmp_path / "two"), serial)
