@@ -20,8 +20,14 @@ from typing import Any
 from bench.claims import CLAIM_TIMEOUT, Claims
 from bench.cluster import dashboard_link, open_client, run_claimed
 from bench.evaluation.run import run_unit
-from bench.evaluation.store import ResultStore
+from bench.evaluation.store import ResultStore, pack_predictions
 from bench.evaluation.units import Unit
+
+
+def run_and_pack(unit: Unit, data_dir: str | None = None) -> tuple[dict[str, Any], bytes]:
+    """A unit's row and its predictions as ``.npz`` bytes: what a worker sends back to be stored."""
+    row, arrays = run_unit(unit, data_dir)
+    return row, pack_predictions(arrays)
 
 
 @dataclass
@@ -75,7 +81,10 @@ def evaluate(
     try:
         if not todo:
             return report
-        with open_client(jobs, threads=threads, scheduler=scheduler, security=security, client=client) as cl:
+        if jobs > 1 and threads is None:
+            threads = 1
+        workers = min(jobs, len(todo))  # no idle processes for a short grid
+        with open_client(workers, threads=threads, scheduler=scheduler, security=security, client=client) as cl:
             if cl is not None:
                 # board by board (workers keep a few test batches encoded), largest training sets first
                 boards = {key: i for i, key in enumerate(dict.fromkeys((u.benchmark, u.target) for u in todo))}
@@ -84,8 +93,9 @@ def evaluate(
                 if link and progress:
                     tqdm.write(f"Dask dashboard: {link}", file=sys.stderr)
             done = run_claimed(
-                todo, functools.partial(run_unit, data_dir=None if data_dir is None else str(data_dir)),
-                claim_path=store.claim_path, is_done=store.finished, store=lambda u, res: store.write(u, *res),
+                todo, functools.partial(run_and_pack, data_dir=None if data_dir is None else str(data_dir)),
+                claim_path=store.claim_path, is_done=store.finished,
+                store=lambda u, res: store.write_packed(u, *res),
                 client=cl, claim_timeout=claim_timeout, bar=bar, on_error=warn,
                 postfix=lambda u, res: f"{u.predictor.name} n={u.train_size} tau={res[0]['kendall_tau']:.3f}",
             )

@@ -16,6 +16,7 @@ Run: ``python tests/perf/perf_cluster.py [--units 200] [--workers 1,2,4,8] [--pa
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import textwrap
 import time
@@ -115,7 +116,7 @@ def scaling(workers: list[int], pause: float, per_worker: int, tmp: Path) -> Non
     base = None
     reference = None
     for n in workers:
-        with open_client(n) as client:
+        with open_client(n, threads=1) as client:  # a cluster even for one worker
             client.run(_open_benchmark)  # every worker opens the benchmark before the clock starts
             t0 = time.perf_counter()
             report = evaluate(units, tmp / f"w{n}", client=client, progress=False)
@@ -139,6 +140,8 @@ def main() -> None:
     ap.add_argument("--per-worker", type=int, default=10, help="CPU-light units per worker of the largest cluster")
     ap.add_argument("--skip-overhead", action="store_true")
     args = ap.parse_args()
+    load = os.getloadavg()[0]
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} before the run (other work distorts every figure)\n")
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_overhead:
             overhead(args.units, Path(tmp))
