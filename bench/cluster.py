@@ -330,6 +330,9 @@ class _DaskRunner(_Runner):
 
 
 def print_dashboard(client: Any) -> None:
+    """Say where the Dask dashboard is (above a running progress bar), when there is one."""
     link = dashboard_link(client)
     if link:
-        print(f"Dask dashboard: {link}", file=sys.stderr)
+        from tqdm import tqdm
+
+        tqdm.write(f"Dask dashboard: {link}", file=sys.stderr)

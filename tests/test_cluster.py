@@ -283,11 +283,19 @@ def test_search_runs_fan_out_with_identical_trajectories(client, tmp_path, data_
         (["--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"], "not both"),
         (["--scheduler", "tls://127.0.0.1:8786", "--tls-ca-file", "nope.pem", "--tls-cert", "nope.pem"],
          "is not a file"),
+        (["--scheduler", "tcp://127.0.0.1:8786", "--threads", "2"], "OMP_NUM_THREADS"),
+        (["search", "--scheduler", "h:x"], "tcp://HOST:PORT"),
+        (["search", "--jobs", "0"], "at least 1"),
+        (["search", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"], "not both"),
     ],
 )
 def test_cluster_options_bad_input_one_line_exit_2(argv, message, capsys, tmp_path, data_dir):
-    rc = main(["evaluate", "--benchmark", BM, "--target", "valid_acc", "--predictors", "params", "--seeds", "1",
-               "--train-sizes", "10", "--results-dir", str(tmp_path / "res"), *argv])
+    if argv[0] == "search":
+        cmd = ["search", "--benchmark", BM, "--budget", "10", "--results-dir", str(tmp_path / "res"), *argv[1:]]
+    else:
+        cmd = ["evaluate", "--benchmark", BM, "--target", "valid_acc", "--predictors", "params", "--seeds", "1",
+               "--train-sizes", "10", "--results-dir", str(tmp_path / "res"), *argv]
+    rc = main(cmd)
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and message in err[0], err
     assert not (tmp_path / "res").exists()

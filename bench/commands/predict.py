@@ -124,6 +124,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise UsageError(f"predictor given twice in {','.join(specs)}")
     sizes = args.train_sizes or (list(QUICK_TRAIN_SIZES) if args.quick else None)
     seeds = args.seeds if args.seeds is not None else (QUICK_SEEDS if args.quick else 5)
+    if args.scheduler and args.threads is not None:
+        raise UsageError("--threads applies to --jobs worker processes; start `dask worker` with OMP_NUM_THREADS=N")
     where = cluster_kwargs(args, min(QUICK_JOBS, os.cpu_count() or 1) if args.quick and not args.scheduler else 1)
     params = _settings(args.settings, specs)
     configs = [PredictorConfig.resolve(s, params.get(s)) for s in specs]

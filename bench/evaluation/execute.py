@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.claims import CLAIM_TIMEOUT, Claims
-from bench.cluster import dashboard_link, open_client, run_claimed
+from bench.cluster import open_client, print_dashboard, run_claimed
 from bench.evaluation.run import run_unit
 from bench.evaluation.store import ResultStore, pack_predictions
 from bench.evaluation.units import Unit
@@ -89,9 +89,8 @@ def evaluate(
                 # board by board (workers keep a few test batches encoded), largest training sets first
                 boards = {key: i for i, key in enumerate(dict.fromkeys((u.benchmark, u.target) for u in todo))}
                 todo.sort(key=lambda u: (boards[(u.benchmark, u.target)], -u.train_size))
-                link = dashboard_link(cl)
-                if link and progress:
-                    tqdm.write(f"Dask dashboard: {link}", file=sys.stderr)
+                if progress:
+                    print_dashboard(cl)
             done = run_claimed(
                 todo, functools.partial(run_and_pack, data_dir=None if data_dir is None else str(data_dir)),
                 claim_path=store.claim_path, is_done=store.finished,

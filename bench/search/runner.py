@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from bench.claims import CLAIM_TIMEOUT
-from bench.cluster import dashboard_link, open_client, run_claimed
+from bench.cluster import open_client, print_dashboard, run_claimed
 from bench.errors import ArchBenchError, UsageError
 from bench.search.analysis import Trajectories, summarize, trajectories
 from bench.search.base import REGISTRY, SearchAlgorithm, load_algorithm_class, make_algorithm, split_spec
@@ -208,9 +208,8 @@ def _run_items(items: list[_RunItem], problem: SearchProblem, store: RunStore, b
         return store.seed_path(item.config, item.seed).with_suffix(".claim")
 
     with open_client(**where) as cl:
-        link = dashboard_link(cl)
-        if link and progress:
-            bar.write(f"Dask dashboard: {link}", file=sys.stderr)
+        if progress:
+            print_dashboard(cl)
         done = run_claimed(items, _run_item, claim_path=claim_path, is_done=lambda i: store.has(i.config, i.seed),
                            store=save, client=cl, claim_timeout=claim_timeout, bar=bar, shared=problem,
                            postfix=lambda i, _: i.spec)
