@@ -20,6 +20,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -185,7 +186,23 @@ def run_claimed(
     runner: _Runner = _SerialRunner(work, extra) if client is None else _DaskRunner(client, work, extra)
     last_look = time.monotonic()
     last = ""
-    with Claims(claim_timeout) as claims:
+    writes: deque[tuple[T, Future]] = deque()
+    # on a cluster, results are stored by one writer thread, in order, so this loop hands out work while a
+    # file is synced; serially each is stored before the next item starts
+    with Claims(claim_timeout) as claims, ThreadPoolExecutor(1, thread_name_prefix="archbench-store") as writer:
+
+        def store_and_release(item: T, value: Any) -> None:
+            try:
+                store(item, value)
+            finally:
+                claims.release(claim_path(item))
+
+        def drain(block: bool = False) -> None:
+            while writes and (block or writes[0][1].done()):
+                item, fut = writes.popleft()
+                fut.result()  # a failed write (a full disk) stops the run
+                out.ran.append(item)
+
         try:
             while pending or waiting or runner.busy:
                 while pending and runner.free():
@@ -204,25 +221,28 @@ def run_claimed(
                 finished = runner.next(timeout=poll if waiting else None)
                 if finished is not None:
                     item, (ok, value) = finished
-                    try:
-                        if ok:
-                            store(item, value)
+                    if ok:
+                        if postfix is not None:
+                            last = postfix(item, value)
+                        if client is None:  # serial: stored before the next item starts
+                            store_and_release(item, value)
                             out.ran.append(item)
-                            if postfix is not None:
-                                last = postfix(item, value)
                         else:
-                            out.failed.append((item, value))
-                            if on_error is not None:
-                                on_error(item, value)
-                    finally:
+                            writes.append((item, writer.submit(store_and_release, item, value)))
+                    else:
                         claims.release(claim_path(item))
+                        out.failed.append((item, value))
+                        if on_error is not None:
+                            on_error(item, value)
                     _advance(bar, runner, out, waiting, last)
+                drain()
                 if waiting and (not runner.busy or time.monotonic() - last_look >= poll):
                     if not runner.busy and not pending:
                         time.sleep(poll)  # only other runs' items are left: wait for them
                     last_look = time.monotonic()
                     pending.extend(waiting)  # stored meanwhile -> elsewhere; stale claim -> taken over
                     waiting.clear()
+            drain(block=True)
         finally:
             runner.cancel()
     return out
