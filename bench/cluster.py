@@ -299,16 +299,24 @@ class _SerialRunner(_Runner):
 
 
 class _DaskRunner(_Runner):
-    """Tasks on a Dask cluster, two per worker thread in flight; a task whose worker dies is re-run
+    """Tasks on a Dask cluster, a few per worker thread in flight; a task whose worker dies is re-run
     by the scheduler elsewhere (``distributed.scheduler.allowed-failures`` times)."""
 
+    #: tasks in flight per worker thread: enough that a worker never waits for the client's round trip
+    #: (tens of ms on a busy machine), few enough that concurrent runs still interleave their claims
+    PER_THREAD = 2
+
     def __init__(self, client: Any, work: Callable[..., Any], extra: tuple) -> None:
+        from distributed import as_completed
+
         self.client = client
         self.work = work
         self.extra = tuple(client.scatter(x, broadcast=True, hash=False) for x in extra)
         self.inflight: dict[Any, Any] = {}
         self.done: deque[tuple[Any, tuple[bool, Any]]] = deque()
-        self.slots = 2
+        # results arrive in the background; a blocking call per task cost 25 ms on a busy 2-core machine
+        self.completed = as_completed(with_results=True, raise_errors=False)
+        self.slots = self.PER_THREAD
         self._slots_at = 0.0
 
     @property
@@ -318,28 +326,25 @@ class _DaskRunner(_Runner):
     def free(self) -> bool:
         now = time.monotonic()
         if now - self._slots_at > 2.0:  # workers come and go (adaptive clusters, restarts)
-            self.slots = max(2, 2 * sum(self.client.nthreads().values()))
+            self.slots = max(self.PER_THREAD, self.PER_THREAD * sum(self.client.nthreads().values()))
             self._slots_at = now
         return len(self.inflight) < self.slots
 
     def submit(self, item: Any) -> None:
         fut = self.client.submit(_guarded, self.work, item, *self.extra, pure=False)
         self.inflight[fut] = item
+        self.completed.add(fut)
 
     def next(self, timeout: float | None) -> tuple[Any, tuple[bool, Any]] | None:
         if not self.done and self.inflight:
-            from distributed import wait
-
-            try:
-                ready = wait(list(self.inflight), timeout=timeout, return_when="FIRST_COMPLETED").done
-            except TimeoutError:
-                ready = set()
-            for fut in ready:
+            if timeout is not None:
+                deadline = time.monotonic() + timeout
+                while not self.completed.has_ready() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            for fut, result in self.completed.next_batch(block=timeout is None or self.completed.has_ready()):
                 item = self.inflight.pop(fut)
-                try:
-                    result = fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after repeated worker deaths
-                    result = (False, _one_line(exc))
+                if fut.status == "error":  # e.g. KilledWorker after repeated worker deaths
+                    result = (False, _one_line(result[1]))
                 self.done.append((item, result))
         return self.done.popleft() if self.done else None
 
