@@ -50,6 +50,8 @@ PLUGIN = textwrap.dedent('''
             return np.c_[x, np.ones(len(x))]
 
         def fit(self, archs, y):
+            if self.alpha < 0:
+                raise ValueError(f"alpha must be >= 0, got {self.alpha}")
             if self.trace:
                 open(os.path.join(self.trace, f"fit-{os.getpid()}-{len(y)}-{self.seed}-{time.time_ns()}"), "w").close()
                 deadline = time.time() + 120
@@ -141,6 +143,17 @@ def test_a_killed_worker_costs_a_rerun_not_a_row(plugin, client, serial, tmp_pat
     assert len(fits) > len(units)  # the killed unit ran again
     _same(_by_unit(tmp_path / "res"), serial)
     assert not list((tmp_path / "res").rglob("*.claim*"))
+
+
+def test_a_unit_that_raises_on_a_worker_is_reported_and_the_others_go_on(plugin, client, tmp_path):
+    good = PredictorConfig.resolve(f"{plugin}:SlowRidge")
+    bad = PredictorConfig.resolve(f"{plugin}:SlowRidge", {"alpha": -1.0})
+    units = plan_units([BM], ["valid_acc"], [bad, good], [10], 2)
+    report = evaluate(units, tmp_path, client=client, progress=False)
+    assert len(report.ran) == 2 and len(report.failed) == 2
+    assert all(why == "ValueError: alpha must be >= 0, got -1.0" for _, why in report.failed)
+    assert {r["config_hash"] for r in ResultStore(tmp_path).rows()} == {good.config_hash}
+    assert not list(tmp_path.rglob("*.claim*"))  # a failed unit's claim is released: a re-run retries it
 
 
 @pytest.mark.slow
