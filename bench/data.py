@@ -1,6 +1,6 @@
 """The data layer predictors read: a batch of architectures, and the benchmark interface it is cut from.
 
-It sits below both the harness (``bench.evaluate``, the search loop) and the predictors, so
+It sits below both the harness (``bench.evaluation``, the search loop) and the predictors, so
 neither package has to import the other: a predictor is a scikit-learn estimator whose ``X`` is an
 :class:`ArchBatch`. The batch encodes itself on demand (one batch serves predictors that read
 different encodings) and indexes like an array, so scikit-learn's cross-validation can split it.

@@ -113,7 +113,7 @@ def _score_board(board_rows: pd.DataFrame, store: Any, n_boot: int, key: str) ->
 def summarize(rows: pd.DataFrame, store: Any, n_boot: int = N_BOOT, progress: bool = False) -> pd.DataFrame:
     """One line per (benchmark, target, predictor, config hash, train size), ranked within each size.
 
-    ``store`` (a :class:`bench.evaluate.ResultStore`) gives each row's predictions: metrics and their
+    ``store`` (a :class:`bench.evaluation.ResultStore`) gives each row's predictions: metrics and their
     intervals are recomputed from them (``n_boot`` bootstrap resamples of the test set per board).
     """
     if rows.empty:
@@ -542,7 +542,7 @@ def build_leaderboards(
 ) -> list[Board]:
     """Write every board found in ``results_dir`` (optionally only some benchmarks), re-render the pages
     of boards already under ``out_dir``, and write the index (``README.md``) and the site (``index.html``)."""
-    from bench.evaluate import ResultStore
+    from bench.evaluation import ResultStore
 
     store = ResultStore(results_dir)
     rows = store.frame()

@@ -18,7 +18,7 @@ from scipy import stats
 import bench
 from bench.cli import main
 from bench.errors import UsageError
-from bench.evaluate import (
+from bench.evaluation import (
     PredictorConfig,
     ResultStore,
     code_revision,
@@ -387,7 +387,7 @@ def test_cli_quick_mode_defaults(plugin, tmp_path, capsys, monkeypatch, data_dir
     # stand-ins registered under the quick names, so this checks the plumbing, not the real models
     stand_ins = {"random": f"{plugin}:Noise", "xgb": f"{plugin}:Ridge"}
     monkeypatch.setattr("bench.predictor_registry.PREDICTORS", stand_ins)
-    monkeypatch.setattr("bench.evaluate.REGISTRY", stand_ins)
+    monkeypatch.setattr("bench.evaluation.units.REGISTRY", stand_ins)
     rc = main(["evaluate", "--benchmark", BM, "--quick", "--train-sizes", "10,20", "--jobs", "1",
                "--results-dir", str(tmp_path), "--no-progress"])
     out = capsys.readouterr()

@@ -224,7 +224,7 @@ def test_naslib_nb201_joins_the_200_epoch_table(imported):
 
 
 def test_zero_cost_scores_are_predictor_features_but_their_compute_times_are_not(imported):
-    from bench.evaluate import side_feature_metrics
+    from bench.evaluation import side_feature_metrics
 
     b = bench.load("naslib-zc/nb201-cifar10", imported)
     features = side_feature_metrics(b, "val_acc")

@@ -22,7 +22,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 import bench
 from bench.data import ArchBatch
 from bench.errors import UsageError
-from bench.evaluate import PredictorConfig, plan_units
+from bench.evaluation import PredictorConfig, plan_units
 from bench.metrics import sklearn_scorer
 from bench.predictor_registry import PREDICTORS, encodings_of, get_predictor
 

@@ -159,7 +159,7 @@ def test_parquet_table(tmp_path):
 
 
 def test_evaluate_round_trip_on_an_imported_table(help_fbnet, tmp_path):
-    from bench.evaluate import PredictorConfig, ResultStore, evaluate, plan_units
+    from bench.evaluation import PredictorConfig, ResultStore, evaluate, plan_units
 
     ids = help_fbnet.sample(400, seed=2)
     strings = help_fbnet.space.to_strings(help_fbnet.codes[help_fbnet.rows(ids)])

@@ -142,3 +142,44 @@ class StoreOnce(argparse._StoreAction):
                 values = [*earlier, *values]  # type: ignore[misc]
         seen.add(self.dest)
         setattr(namespace, self.dest, values)
+
+
+def scheduler_address(text: str) -> str:
+    """``--scheduler``: ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (a bare ``HOST:PORT`` means tcp)."""
+    from bench.cluster import check_scheduler_address
+
+    try:
+        return check_scheduler_address(text)
+    except ArchBenchError:
+        raise argparse.ArgumentTypeError(f"expected tcp://HOST:PORT or tls://HOST:PORT, got {text!r}") from None
+
+
+#: bound that keeps a typo from starting thousands of worker processes
+MAX_JOBS = 1_024
+
+
+def add_cluster_options(p: argparse.ArgumentParser, what: str) -> None:
+    """``--jobs``, ``--scheduler`` and the TLS files: where ``what`` runs (README, "Run on a cluster")."""
+    g = p.add_argument_group("where it runs (Dask)")
+    g.add_argument("--jobs", type=int_range(1, MAX_JOBS), metavar="N",
+                   help=f"run {what} on a local Dask cluster of N worker processes, one thread each, listening on "
+                        "127.0.0.1 only (default 1: in this process)")
+    g.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
+                   help=f"run {what} on the running Dask cluster at tcp://HOST:PORT or tls://HOST:PORT")
+    g.add_argument("--tls-ca-file", type=nonempty, metavar="PEM", help="CA certificate for a tls:// scheduler")
+    g.add_argument("--tls-cert", type=nonempty, metavar="PEM", help="this client's certificate for a tls:// scheduler")
+    g.add_argument("--tls-key", type=nonempty, metavar="PEM", help="this client's private key (if not in --tls-cert)")
+
+
+def cluster_kwargs(args: argparse.Namespace, default_jobs: int = 1) -> dict:
+    """``jobs``/``scheduler``/``security`` for :func:`bench.cluster.open_client` from the options above."""
+    from bench.cluster import make_security
+    from bench.errors import UsageError
+
+    tls = (args.tls_ca_file, args.tls_cert, args.tls_key)
+    if args.scheduler is None and any(tls):
+        raise UsageError("--tls-ca-file/--tls-cert/--tls-key apply to --scheduler tls://...; give --scheduler too")
+    if args.scheduler is not None and args.jobs is not None:
+        raise UsageError("give either --jobs (a local cluster) or --scheduler (a running one), not both")
+    return {"jobs": args.jobs if args.jobs is not None else default_jobs, "scheduler": args.scheduler,
+            "security": make_security(*tls)}

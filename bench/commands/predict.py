@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from bench.commands._args import csv_ints, csv_list, directory, int_range, nonempty
+from bench.commands._args import add_cluster_options, cluster_kwargs, csv_ints, csv_list, directory, int_range, nonempty
 from bench.commands._output import add_format_argument, emit
 from bench.errors import UsageError
 from bench.intervals import N_BOOT
@@ -20,7 +20,6 @@ QUICK_SEEDS = 3
 QUICK_JOBS = 2
 #: bounds that keep a typo from planning billions of units or forking thousands of processes
 MAX_SEEDS = 1_000
-MAX_JOBS = 1_024
 MAX_THREADS = 1_024
 MAX_TRAIN_SIZE = 10**9
 
@@ -48,16 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train-sizes", type=csv_ints(1, MAX_TRAIN_SIZE), metavar="N,N,...",
                    help="training-pool sizes (default: 10,...,1000 that fit)")
     p.add_argument("--seeds", type=int_range(1, MAX_SEEDS), metavar="N", help="seeds 0..N-1 (default 5)")
-    p.add_argument("--jobs", type=int_range(1, MAX_JOBS), metavar="N",
-                   help=f"parallel worker processes (default 1; {QUICK_JOBS} with --quick)")
     p.add_argument("--threads", type=int_range(1, MAX_THREADS), metavar="N",
-                   help="threads per worker (default: 1 with --jobs > 1; else the libraries' default, in-process)")
+                   help="threads per local worker process (default: 1 with --jobs > 1; else the libraries' default, "
+                        "in-process)")
     p.add_argument("--results-dir", default="results", type=directory, metavar="DIR",
                    help="where result rows go (default: results)")
     p.add_argument("--quick", action="store_true",
                    help=f"a quick board: {','.join(QUICK_PREDICTORS)}; sizes {','.join(map(str, QUICK_TRAIN_SIZES))}; "
                         f"{QUICK_SEEDS} seeds; {QUICK_JOBS} jobs (options given explicitly win)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_cluster_options(p, f"the units (--quick: {QUICK_JOBS} jobs)")
     p.add_argument("--no-table", action="store_true",
                    help="do not print the boards of the units run (printing recomputes every metric with the "
                         "bootstrap, seconds per hundred units; `archbench leaderboard build` writes them)")
@@ -116,7 +115,7 @@ def _default_target(name: str, data_dir: str | None) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from bench.evaluate import PredictorConfig, ResultStore, evaluate, plan_units
+    from bench.evaluation import PredictorConfig, ResultStore, evaluate, plan_units
     from bench.leaderboard import board_markdown, summarize
     from bench.predictor_registry import PREDICTORS as REGISTRY
 
@@ -140,13 +139,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise UsageError(f"predictor given twice in {','.join(specs)}")
     sizes = args.train_sizes or (list(QUICK_TRAIN_SIZES) if args.quick else None)
     seeds = args.seeds if args.seeds is not None else (QUICK_SEEDS if args.quick else 5)
-    jobs = args.jobs if args.jobs is not None else (min(QUICK_JOBS, os.cpu_count() or 1) if args.quick else 1)
+    if args.scheduler and args.threads is not None:
+        raise UsageError("--threads applies to --jobs worker processes; start `dask worker` with OMP_NUM_THREADS=N")
+    where = cluster_kwargs(args, min(QUICK_JOBS, os.cpu_count() or 1) if args.quick and not args.scheduler else 1)
     params = _settings(args.settings, specs)
     configs = [PredictorConfig.resolve(s, params.get(s)) for s in specs]
     units = plan_units(benchmarks, targets, configs, sizes, seeds, data_dir)
 
-    report = evaluate(units, args.results_dir, jobs=jobs, threads=args.threads, data_dir=data_dir,
-                      progress=not args.no_progress)
+    report = evaluate(units, args.results_dir, threads=args.threads, data_dir=data_dir, progress=not args.no_progress,
+                      **where)
     wanted = {(u.benchmark, u.target, u.predictor.config_hash, u.train_size, u.seed) for u in units}
     rows = ResultStore(args.results_dir).frame()
     if not rows.empty:
@@ -157,8 +158,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         summary = summarize(rows, ResultStore(args.results_dir))
         boards = [board.reset_index(drop=True) for _, board in summary.groupby(["benchmark", "target"], sort=True)]
         emit(summary, args.format, lambda: "\n".join(board_markdown(board) for board in boards))
-    print(f"{len(report.ran)} unit(s) run, {len(report.skipped)} already stored, {len(report.failed)} failed "
-          f"in {report.wall_seconds:.1f} s; results in {os.path.abspath(args.results_dir)}", file=sys.stderr)
+    other = f", {len(report.elsewhere)} stored by another run" if report.elsewhere else ""
+    rate = f" ({len(report.ran) / report.wall_seconds:.2f} unit/s)" if report.ran and report.wall_seconds > 0 else ""
+    print(f"{len(report.ran)} unit(s) run, {len(report.skipped)} already stored{other}, {len(report.failed)} failed "
+          f"in {report.wall_seconds:.1f} s{rate}; results in {os.path.abspath(args.results_dir)}", file=sys.stderr)
     if report.failed:
         unit, why = report.failed[0]
         print(f"archbench: error: {len(report.failed)} unit(s) failed (first: {unit.describe()}: {why}); "

@@ -8,7 +8,17 @@ import os
 import shlex
 import sys
 
-from bench.commands._args import csv_floats, csv_list, directory, float_range, int_range, list_valued, nonempty
+from bench.commands._args import (
+    add_cluster_options,
+    cluster_kwargs,
+    csv_floats,
+    csv_list,
+    directory,
+    float_range,
+    int_range,
+    list_valued,
+    nonempty,
+)
 from bench.commands._output import add_format_argument, emit, text_table
 from bench.errors import UsageError
 
@@ -62,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "vectorized seed-batched path exists (identical results, slower)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_format_argument(p)
+    add_cluster_options(p, "the event-queue search runs (the vectorized RS/REA path always runs here)")
     p.set_defaults(func=cmd_search)
 
 
@@ -130,6 +141,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     check_budget_arg(args.budget, args.budget_unit, args.checkpoints)
     algorithms = split_algorithms(args.algorithms)
+    where = cluster_kwargs(args)
     params = parse_params(args.param, algorithms)
     out = args.out if args.out is not None else os.path.join(args.results_dir, "leaderboards")
     bm = bench.load(args.benchmark, args.data_dir)
@@ -139,7 +151,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         seeds=range(args.first_seed, args.first_seed + args.seeds), workers=args.workers, objective=args.objective,
         report=args.report, cost=args.cost, mo_metric=args.mo_metric, params=params, results_dir=args.results_dir,
         fast=not args.no_fast, progress=not args.no_progress, command=command,
-        checkpoints=args.checkpoints,
+        checkpoints=args.checkpoints, **where,
     )
     problem = exp.problem
     notes = sys.stdout if args.format == "table" else sys.stderr  # csv and json: stdout is the summary alone

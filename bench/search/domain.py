@@ -2,7 +2,8 @@
 
 A :class:`SearchDomain` holds the benchmark's code rows and ids, an id -> row table, the
 single-mutation neighbour table and the side features known *before* training (parameter counts,
-latency, zero-cost proxies: labels with ``split="none"``). It holds no reference to the benchmark
+FLOPs, zero-cost proxies: the rule of :func:`bench.evaluation.features.side_feature_metrics`, the
+same that decides what a predictor reads on a leaderboard). It holds no reference to the benchmark
 and no accuracy label, so an algorithm cannot peek at validation or test results it did not ask for.
 
 Sampling and mutation are restricted to architectures the benchmark contains (the proteins op set,
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from bench.data import ArchBatch
+from bench.evaluation.features import side_feature_metrics
 from bench.search.base import uniform_index
 from bench.search.neighbours import NeighbourTable, build_neighbour_table
 from bench.spaces import InvalidArchitecture, SearchSpace
@@ -50,13 +52,10 @@ class SearchDomain:
             self._order = np.argsort(ids, kind="stable")
 
     @classmethod
-    def from_benchmark(cls, bm: Any) -> SearchDomain:
-        """The domain of a loaded :class:`~bench.benchmark.Benchmark` (side features: ``split="none"`` labels)."""
-        extra = {}
-        for m in bm.metrics:
-            y = bm.labels(m)
-            if y.ndim == 1 and bm.metric_info(m).split == "none":
-                extra[m] = np.asarray(y, dtype=np.float64)
+    def from_benchmark(cls, bm: Any, target: str | None = None) -> SearchDomain:
+        """The domain of a loaded :class:`~bench.benchmark.Benchmark`; its side features are those a
+        predictor of ``target`` may read on a leaderboard (known before training, never the target)."""
+        extra = {m: np.asarray(bm.labels(m), dtype=np.float64) for m in side_feature_metrics(bm, target)}
         return cls(bm.space, bm.ids, bm.codes, name=bm.name, extra=extra)
 
     def __len__(self) -> int:

@@ -78,7 +78,7 @@ class SearchProblem:
         cost_arr, cost_label = _resolve_cost(bm, cost)
         units = {m: bm.metric_info(m).unit for m in {*objectives, *reports}}
         return cls(
-            benchmark=bm.name, domain=domain or SearchDomain.from_benchmark(bm), objective=tuple(objectives),
+            benchmark=bm.name, domain=domain or SearchDomain.from_benchmark(bm, objective), objective=tuple(objectives),
             report=tuple(reports), signs=signs, report_signs=report_signs, values=values, reported=reported,
             cost=cost_arr, cost_label=cost_label, units=units,
             content_sha256=str(bm.attrs.get("content_sha256", "")),

@@ -6,8 +6,11 @@
 >>> exp.write_leaderboard("leaderboards/search")
 
 Sequential runs (one worker, query or time budget) of algorithms that offer ``simulate_seeds``
-(random search, REA) run all seeds at once, vectorized; everything else goes through the
-event-queue simulator one seed at a time. Both give identical trajectories (tested).
+(random search, REA) run all seeds at once, vectorized, in this process (faster than any
+distribution); everything else goes through the event-queue simulator one (algorithm, seed) run at
+a time, in this process or fanned out over a Dask cluster (``client``, ``jobs``, ``scheduler``; see
+:mod:`bench.cluster`), each run claimed so concurrent experiments on one results directory split
+the runs. Every path gives identical trajectories (tested).
 """
 
 from __future__ import annotations
@@ -22,15 +25,39 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.errors import UsageError
+from bench.claims import CLAIM_TIMEOUT
+from bench.cluster import open_client, print_dashboard, run_claimed
+from bench.errors import ArchBenchError, UsageError
 from bench.search.analysis import Trajectories, summarize, trajectories
 from bench.search.base import REGISTRY, SearchAlgorithm, load_algorithm_class, make_algorithm, split_spec
 from bench.search.problem import SearchProblem
-from bench.search.results import RunConfig, RunStore, make_config, run_from_log
+from bench.search.results import RunConfig, RunStore, SearchRun, make_config, run_from_log
 from bench.search.simulator import check_budget, simulate, simulate_seed_batch
 
 #: seeds simulated per batched call (bounds memory, and how much work an interruption loses)
 SEED_CHUNK = 100
+
+
+class SearchRunFailed(ArchBenchError, RuntimeError):
+    """A search run raised (e.g. a plug-in algorithm); the other runs were stored."""
+
+
+@dataclass(frozen=True)
+class _RunItem:
+    """One (algorithm, seed) run of the event-queue simulator: what a worker needs besides the problem."""
+
+    spec: str
+    params: dict[str, Any]
+    config: RunConfig
+    seed: int
+    budget: float
+    budget_unit: str
+    workers: int
+
+    def run(self, problem: SearchProblem) -> SearchRun:
+        algo = make_algorithm(split_spec(self.spec)[0], seed=self.seed, **self.params)
+        log = simulate(problem, algo, self.budget, self.budget_unit, self.workers)
+        return run_from_log(problem, self.seed, log)
 
 
 @dataclass
@@ -81,12 +108,16 @@ def run_search(
     results_dir: str | Path = "results/search", fast: bool = True, progress: bool = True,
     data_dir: str | None = None, problem: SearchProblem | None = None, command: str = "",
     on_run: Callable[[str, int], None] | None = None, checkpoints: Sequence[float] = (),
+    client: Any = None, jobs: int = 1, scheduler: str | None = None, security: Any = None,
+    claim_timeout: float = CLAIM_TIMEOUT,
 ) -> SearchExperiment:
     """Simulate each algorithm for each seed (skipping stored runs) and summarize.
 
     ``benchmark`` is a name or a loaded :class:`~bench.benchmark.Benchmark`; ``params`` maps an
     algorithm spec to its hyperparameters; ``on_run(spec, seed)`` is called after each stored run.
     ``checkpoints`` are smaller budgets that get their own summary rows (read off the same runs).
+    Event-queue runs go to ``client`` (a ``distributed.Client``), the cluster at ``scheduler`` or a
+    LocalCluster of ``jobs`` processes; by default they run here, one after another.
     """
     if problem is None:
         import bench
@@ -130,29 +161,26 @@ def run_search(
     total = sum(len(store.missing(cfg, seeds)) for *_, cfg in plans)
     from tqdm import tqdm
 
+    items = []
     with tqdm(total=total, desc=f"search {problem.benchmark}", unit="run", disable=not progress or not total,
               file=sys.stderr, leave=False) as bar:
         for spec, cls, p, cfg in plans:
             todo = store.missing(cfg, seeds)
+            if not (fast and workers == 1 and getattr(cls, "supports_seed_batch", False)):
+                items += [_RunItem(spec, p, cfg, seed, float(budget), budget_unit, int(workers)) for seed in todo]
+                continue
             bar.set_postfix_str(spec)
-            batched = fast and workers == 1 and getattr(cls, "supports_seed_batch", False)
-            if batched:
-                for lo in range(0, len(todo), SEED_CHUNK):
-                    chunk = todo[lo : lo + SEED_CHUNK]
-                    logs = simulate_seed_batch(problem, cls, p, chunk, budget, budget_unit)
-                    for seed, log in zip(chunk, logs, strict=True):
-                        store.save(cfg, run_from_log(problem, seed, log))
-                        if on_run:
-                            on_run(spec, seed)
-                    bar.update(len(chunk))
-            else:
-                for seed in todo:
-                    algo = make_algorithm(split_spec(spec)[0], seed=seed, **p)
-                    log = simulate(problem, algo, budget, budget_unit, workers)
+            for lo in range(0, len(todo), SEED_CHUNK):
+                chunk = todo[lo : lo + SEED_CHUNK]
+                logs = simulate_seed_batch(problem, cls, p, chunk, budget, budget_unit)
+                for seed, log in zip(chunk, logs, strict=True):
                     store.save(cfg, run_from_log(problem, seed, log))
                     if on_run:
                         on_run(spec, seed)
-                    bar.update(1)
+                bar.update(len(chunk))
+        if items:
+            _run_items(items, problem, store, bar, on_run, client=client, jobs=jobs, scheduler=scheduler,
+                       security=security, claim_timeout=claim_timeout, progress=progress)
 
     runs = [(cfg, store.load(cfg, seeds)) for *_, cfg in plans]
     groups = [trajectories(problem, cfg, r) for cfg, r in runs]
@@ -160,3 +188,32 @@ def run_search(
     summary = pd.concat([*parts, summarize(problem, groups)], ignore_index=True)
     return SearchExperiment(problem, groups, summary, float(budget), budget_unit, int(workers),
                             command=command, multi_objective_algorithms=mo_algorithms)
+
+
+def _run_item(item: _RunItem, problem: SearchProblem) -> SearchRun:
+    return item.run(problem)
+
+
+def _run_items(items: list[_RunItem], problem: SearchProblem, store: RunStore, bar: Any,
+               on_run: Callable[[str, int], None] | None, *, progress: bool, claim_timeout: float,
+               **where: Any) -> None:
+    """Event-queue runs, here or on a cluster (the problem sent once per worker), each claimed and stored here."""
+
+    def save(item: _RunItem, run: SearchRun) -> None:
+        store.save(item.config, run)
+        if on_run:
+            on_run(item.spec, item.seed)
+
+    def claim_path(item: _RunItem) -> Path:
+        return store.seed_path(item.config, item.seed).with_suffix(".claim")
+
+    with open_client(**where) as cl:
+        if progress:
+            print_dashboard(cl)
+        done = run_claimed(items, _run_item, claim_path=claim_path, is_done=lambda i: store.has(i.config, i.seed),
+                           store=save, client=cl, claim_timeout=claim_timeout, bar=bar, shared=problem,
+                           postfix=lambda i, _: i.spec)
+    if done.failed:
+        item, why = done.failed[0]
+        raise SearchRunFailed(f"{len(done.failed)} search run(s) failed (first: {item.spec} seed {item.seed}: "
+                              f"{why}); the others are stored, re-run to retry")

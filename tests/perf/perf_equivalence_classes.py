@@ -6,7 +6,7 @@ imported tables"):
 
 1. ``xgb`` Kendall tau on ``valid_acc`` at n = 100 and 1000 for the table imported without the
    class column (isomorphs on both sides of the split), with it (one cell per class, the
-   representative's labels) and with ``labels: pooled``, through ``bench.evaluate`` as
+   representative's labels) and with ``labels: pooled``, through ``bench.evaluation`` as
    ``archbench evaluate`` runs it.
 2. On the class column's fixed test set: the seed's 1,000 training representatives against the
    same pool with 180 of them swapped for isomorphs of test cells (the leak alone).
@@ -27,7 +27,7 @@ import yaml
 from scipy.stats import kendalltau
 
 import bench
-from bench.evaluate import PredictorConfig, ResultStore, evaluate, plan_units
+from bench.evaluation import PredictorConfig, ResultStore, evaluate, plan_units
 from bench.importers.catalog import import_source
 from bench.protocol import FrozenSplits
 from predictors import get_predictor

@@ -21,7 +21,7 @@ import time
 
 import pandas as pd
 
-from bench.evaluate import PredictorConfig, ResultStore, evaluate, plan_units
+from bench.evaluation import PredictorConfig, ResultStore, evaluate, plan_units
 from bench.protocol import TRAIN_SIZES
 from predictors import REGISTRY
 

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.stats import kendalltau
 
 import bench
-from bench.evaluate import side_feature_metrics
+from bench.evaluation import side_feature_metrics
 from bench.protocol import FrozenSplits
 from predictors import ArchBatch, get_predictor
 

@@ -1,0 +1,363 @@
+"""Where work runs: in this process, or on a Dask cluster; each work item claimed before it runs.
+
+:func:`open_client` gives a ``distributed.Client`` for ``--jobs N`` (a LocalCluster of N worker
+processes, one thread each, listening on 127.0.0.1 only), for ``--scheduler ADDRESS`` (a running
+cluster, ``tcp://`` or ``tls://`` with a :class:`distributed.security.Security`), or None for the
+serial in-process path. :func:`run_claimed` is the one loop both ``archbench evaluate`` and
+``archbench search`` use: claim an item (:mod:`bench.claims`), run it (here, or as a Dask task that
+returns its result), hand the result to the caller, who stores it atomically, release the claim.
+
+A Dask scheduler runs whatever code its clients send, so a cluster that accepts connections from
+other hosts must use TLS (README, "Run on a cluster").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from bench.claims import CLAIM_TIMEOUT, Claims
+from bench.errors import UsageError
+
+T = TypeVar("T")
+#: schemes a --scheduler address may use
+SCHEDULER_SCHEMES = ("tcp", "tls")
+#: seconds to wait for a scheduler before giving up with a one-line error
+CONNECT_TIMEOUT = 20
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``tcp://host:port`` or ``tls://host:port`` (a bare ``host:port`` means tcp)."""
+    address = address.strip()
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    host, colon, port = rest.rpartition(":")
+    if scheme not in SCHEDULER_SCHEMES or not colon or not host or not port.isdigit():
+        raise UsageError(f"--scheduler expects tcp://HOST:PORT or tls://HOST:PORT, got {address!r}")
+    return f"{scheme}://{rest}"
+
+
+def make_security(ca_file: str | None = None, cert: str | None = None, key: str | None = None) -> Any:
+    """A ``distributed.security.Security`` for a TLS scheduler from certificate files, or None if none given."""
+    if not (ca_file or cert or key):
+        return None
+    if not (ca_file and cert):
+        raise UsageError("TLS needs --tls-ca-file and --tls-cert (and --tls-key unless the key is in the cert file)")
+    for opt, path in (("--tls-ca-file", ca_file), ("--tls-cert", cert), ("--tls-key", key)):
+        if path and not Path(path).is_file():
+            raise UsageError(f"{opt} {path!r} is not a file")
+    from distributed.security import Security
+
+    return Security(tls_ca_file=ca_file, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
+
+
+@contextlib.contextmanager
+def open_client(
+    jobs: int = 1, *, threads: int | None = None, scheduler: str | None = None, security: Any = None,
+    client: Any = None,
+) -> Iterator[Any]:
+    """The Dask client to run on (closed afterwards unless given), or None for serial in-process work.
+
+    ``jobs > 1`` (or an explicit ``threads``) starts a LocalCluster of ``jobs`` worker processes with
+    one task thread each and ``threads`` OpenMP/BLAS/torch threads (default 1): oversubscribed OpenMP
+    spins (an XGBoost fit of 0.3 s on one thread took 32 s on two busy cores), and the thread count
+    is recorded with every timing.
+    """
+    if client is not None:
+        yield client
+        return
+    if scheduler is None and jobs <= 1 and threads is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        address = check_scheduler_address(scheduler)
+        if address.startswith("tls://") and security is None:
+            security = _security_from_config(address)
+        try:
+            remote = Client(address, security=security, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise UsageError(f"cannot connect to the Dask scheduler at {address}: {_one_line(exc)}") from None
+        try:
+            yield remote
+        finally:
+            remote.close()
+        return
+    n = str(threads or 1)
+    # every listener on 127.0.0.1 (the HTTP server too: Dask's default dashboard address is *:8787)
+    with LocalCluster(n_workers=int(jobs), threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
+                      env={v: n for v in _THREAD_VARS}) as cluster, Client(cluster) as local:
+        yield local
+
+
+def _security_from_config(address: str) -> Any:
+    """Dask's own TLS configuration (``distributed.comm.tls.*``, e.g. from ``DASK_DISTRIBUTED__COMM__TLS__...``)."""
+    from distributed.security import Security
+
+    sec = Security()
+    if not sec.get_connection_args("client").get("ssl_context"):
+        raise UsageError(f"{address} is a TLS address: give --tls-ca-file and --tls-cert (and --tls-key), or "
+                         "configure distributed.comm.tls in Dask's configuration")
+    return sec
+
+
+def _has_bokeh() -> bool:
+    return importlib.util.find_spec("bokeh") is not None
+
+
+def dashboard_link(client: Any) -> str | None:
+    """The Dask dashboard's address, where the scheduler serves one (it needs ``bokeh`` beside the scheduler)."""
+    if client is None:
+        return None
+    try:
+        services = client.scheduler_info().get("services", {})
+        if "dashboard" not in services or not client.run_on_scheduler(_has_bokeh):
+            return None
+    except Exception:  # noqa: BLE001 - the dashboard is a convenience; never fail a run over it
+        return None
+    return client.dashboard_link
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+
+
+def _guarded(work: Callable[..., Any], item: T, *shared: Any) -> tuple[bool, Any]:
+    """Run ``work(item)``; an exception comes back as its one-line message (plug-in exception classes
+    need not unpickle on the client, and one item's failure must not stop the others)."""
+    try:
+        return True, work(item, *shared)
+    except Exception as exc:  # noqa: BLE001
+        return False, _one_line(exc)
+
+
+@dataclass
+class ClaimedRun(Generic[T]):
+    """What :func:`run_claimed` did with each item."""
+
+    ran: list[T] = field(default_factory=list)
+    failed: list[tuple[T, str]] = field(default_factory=list)
+    #: items another run (sharing the results directory) stored while this one ran
+    elsewhere: list[T] = field(default_factory=list)
+
+
+def run_claimed(
+    items: Sequence[T],
+    work: Callable[[T], Any],
+    *,
+    claim_path: Callable[[T], Path],
+    is_done: Callable[[T], bool],
+    store: Callable[[T, Any], None],
+    client: Any = None,
+    claim_timeout: float = CLAIM_TIMEOUT,
+    bar: Any = None,
+    postfix: Callable[[T, Any], str] | None = None,
+    on_error: Callable[[T, str], None] | None = None,
+    shared: Any = None,
+) -> ClaimedRun[T]:
+    """Run ``work`` on every item not done yet, each under a claim; ``store(item, result)`` runs here.
+
+    Serial (``client=None``) items run in order in this process; on a cluster at most two items per
+    worker thread are in flight, so claims are taken as work is started and concurrent runs
+    interleave. Items another live run has claimed are waited for (they count as ``elsewhere`` once
+    stored) or taken over when their claim goes stale. ``bar`` is a tqdm bar advanced per item.
+    ``shared`` (if not None) is passed as ``work(item, shared)``; on a cluster it is sent to each
+    worker once (``Client.scatter``), not with every task.
+    """
+    out: ClaimedRun[T] = ClaimedRun()
+    pending: deque[T] = deque(items)
+    waiting: list[T] = []
+    poll = min(1.0, claim_timeout / 4)
+    extra = () if shared is None else (shared,)
+    runner: _Runner = _SerialRunner(work, extra) if client is None else _DaskRunner(client, work, extra)
+    last_look = time.monotonic()
+    last = ""
+    writes: deque[tuple[T, Future]] = deque()
+    # on a cluster, results are stored by one writer thread, in order, so this loop hands out work while a
+    # file is synced; serially each is stored before the next item starts
+    with Claims(claim_timeout) as claims, ThreadPoolExecutor(1, thread_name_prefix="archbench-store") as writer:
+
+        def store_and_release(item: T, value: Any) -> None:
+            try:
+                store(item, value)
+            finally:
+                claims.release(claim_path(item))
+
+        def drain(block: bool = False) -> None:
+            while writes and (block or writes[0][1].done()):
+                item, fut = writes.popleft()
+                fut.result()  # a failed write (a full disk) stops the run
+                out.ran.append(item)
+
+        try:
+            while pending or waiting or runner.busy:
+                while pending and runner.free():
+                    item = pending.popleft()
+                    if is_done(item):
+                        out.elsewhere.append(item)
+                        _advance(bar, runner, out, waiting, last)
+                    elif not claims.acquire(claim_path(item)):
+                        waiting.append(item)
+                    elif is_done(item):  # stored between the look and the claim
+                        claims.release(claim_path(item))
+                        out.elsewhere.append(item)
+                        _advance(bar, runner, out, waiting, last)
+                    else:
+                        runner.submit(item)
+                finished = runner.next(timeout=poll if waiting else None)
+                if finished is not None:
+                    item, (ok, value) = finished
+                    if ok:
+                        if postfix is not None:
+                            last = postfix(item, value)
+                        if client is None:  # serial: stored before the next item starts
+                            store_and_release(item, value)
+                            out.ran.append(item)
+                        else:
+                            writes.append((item, writer.submit(store_and_release, item, value)))
+                    else:
+                        claims.release(claim_path(item))
+                        out.failed.append((item, value))
+                        if on_error is not None:
+                            on_error(item, value)
+                    _advance(bar, runner, out, waiting, last)
+                drain()
+                if waiting and (not runner.busy or time.monotonic() - last_look >= poll):
+                    if not runner.busy and not pending:
+                        time.sleep(poll)  # only other runs' items are left: wait for them
+                    last_look = time.monotonic()
+                    pending.extend(waiting)  # stored meanwhile -> elsewhere; stale claim -> taken over
+                    waiting.clear()
+            drain(block=True)
+        finally:
+            runner.cancel()
+    return out
+
+
+def _advance(bar: Any, runner: _Runner, out: ClaimedRun, waiting: list, last: str) -> None:
+    """One item more done; the bar shows the rate (items/s) itself, and here what runs, failed, waits."""
+    if bar is None:
+        return
+    state = f"in flight {runner.busy}, failed {len(out.failed)}" + (f", held by another run {len(waiting)}"
+                                                                  if waiting else "")
+    bar.set_postfix_str(f"{last} | {state}" if last else state, refresh=False)
+    bar.update(1)
+
+
+class _Runner:
+    busy = 0
+
+    def free(self) -> bool:
+        raise NotImplementedError
+
+    def submit(self, item: Any) -> None:
+        raise NotImplementedError
+
+    def next(self, timeout: float | None) -> tuple[Any, tuple[bool, Any]] | None:
+        raise NotImplementedError
+
+    def cancel(self) -> None:
+        pass
+
+
+class _SerialRunner(_Runner):
+    """One item at a time, in this process (Ctrl-C and ``KeyboardInterrupt`` stop it at once)."""
+
+    def __init__(self, work: Callable[..., Any], extra: tuple) -> None:
+        self.work, self.extra = work, extra
+        self.queued: Any = None
+        self.busy = 0
+
+    def free(self) -> bool:
+        return not self.busy
+
+    def submit(self, item: Any) -> None:
+        self.queued, self.busy = item, 1
+
+    def next(self, timeout: float | None) -> tuple[Any, tuple[bool, Any]] | None:
+        if not self.busy:
+            return None
+        item, self.queued = self.queued, None
+        try:
+            return item, _guarded(self.work, item, *self.extra)
+        finally:
+            self.busy = 0
+
+
+class _DaskRunner(_Runner):
+    """Tasks on a Dask cluster, a few per worker thread in flight; a task whose worker dies is re-run
+    by the scheduler elsewhere (``distributed.scheduler.allowed-failures`` times)."""
+
+    #: tasks in flight per worker thread: enough that a worker never waits for the client's round trip
+    #: (tens of ms on a busy machine), few enough that concurrent runs still interleave their claims
+    PER_THREAD = 2
+
+    def __init__(self, client: Any, work: Callable[..., Any], extra: tuple) -> None:
+        from distributed import as_completed
+
+        self.client = client
+        self.work = work
+        self.extra = tuple(client.scatter(x, broadcast=True, hash=False) for x in extra)
+        self.inflight: dict[Any, Any] = {}
+        self.done: deque[tuple[Any, tuple[bool, Any]]] = deque()
+        # results arrive in the background; a blocking call per task cost 25 ms on a busy 2-core machine
+        self.completed = as_completed(with_results=True, raise_errors=False)
+        self.slots = self.PER_THREAD
+        self._slots_at = 0.0
+
+    @property
+    def busy(self) -> int:  # type: ignore[override]
+        return len(self.inflight) + len(self.done)
+
+    def free(self) -> bool:
+        now = time.monotonic()
+        if now - self._slots_at > 2.0:  # workers come and go (adaptive clusters, restarts)
+            self.slots = max(self.PER_THREAD, self.PER_THREAD * sum(self.client.nthreads().values()))
+            self._slots_at = now
+        return len(self.inflight) < self.slots
+
+    def submit(self, item: Any) -> None:
+        fut = self.client.submit(_guarded, self.work, item, *self.extra, pure=False)
+        self.inflight[fut] = item
+        self.completed.add(fut)
+
+    def next(self, timeout: float | None) -> tuple[Any, tuple[bool, Any]] | None:
+        if not self.done and self.inflight:
+            if timeout is not None:
+                deadline = time.monotonic() + timeout
+                while not self.completed.has_ready() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            for fut, result in self.completed.next_batch(block=timeout is None or self.completed.has_ready()):
+                item = self.inflight.pop(fut)
+                if fut.status == "error":  # e.g. KilledWorker after repeated worker deaths
+                    result = (False, _one_line(result[1]))
+                self.done.append((item, result))
+        return self.done.popleft() if self.done else None
+
+    def cancel(self) -> None:
+        if self.inflight:
+            self.client.cancel(list(self.inflight))
+            self.inflight.clear()
+
+
+def print_dashboard(client: Any) -> None:
+    """Say where the Dask dashboard is (above a running progress bar), when there is one."""
+    link = dashboard_link(client)
+    if link:
+        from tqdm import tqdm
+
+        tqdm.write(f"Dask dashboard: {link}", file=sys.stderr)
