@@ -18,7 +18,7 @@ from bench.commands._args import directory
 from bench.errors import ArchBenchError
 
 #: modules under bench.commands that add sub-commands via ``register(subparsers)``
-COMMAND_MODULES = ("data", "predict", "importing", "search", "measure")
+COMMAND_MODULES = ("data", "predict", "importing", "search", "measure", "transfer")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, the same prefix as every other error
