@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import spearmanr
+from scipy.stats import norm, rankdata, spearmanr
 
 from bench.errors import UsageError
 from predictors.base import ArchBatch, Predictor
@@ -33,13 +33,15 @@ class SourceTables:
     """Labels of the source tables for every architecture of the space, looked up by id.
 
     ``values`` is (n_ids, n_sources) aligned with the ascending ``ids``; ``names`` say what each
-    column is (``nb201-latency/help:latency_gold_6240``). A predictor may read any of it.
+    column is (``nb201-latency/help:latency_gold_6240``); ``archs`` (optional) are those
+    architectures, for pretraining on the sources. A predictor may read any of it.
     """
 
     names: tuple[str, ...]
     ids: np.ndarray
     values: np.ndarray
-    _std: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    archs: ArchBatch | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.values.shape != (len(self.ids), len(self.names)):
@@ -49,19 +51,28 @@ class SourceTables:
 
     def of(self, ids: np.ndarray) -> np.ndarray:
         """(len(ids), n_sources) source labels of these architectures."""
-        ids = np.asarray(ids, dtype=np.int64)
-        rows = np.searchsorted(self.ids, ids)
-        rows = np.minimum(rows, len(self.ids) - 1)
-        if len(ids) and not np.array_equal(self.ids[rows], ids):
-            raise UsageError("an architecture has no source labels (not in the source tables)")
-        return self.values[rows]
+        return self.values[self._rows(ids)]
 
     def standardized(self, ids: np.ndarray) -> np.ndarray:
         """Source labels scaled by each column's mean and spread over the whole source table."""
-        if "mu" not in self._std:
-            self._std["mu"] = self.values.mean(axis=0)
-            self._std["sd"] = np.where(self.values.std(axis=0) > 0, self.values.std(axis=0), 1.0)
-        return (self.of(ids) - self._std["mu"]) / self._std["sd"]
+        if "mu" not in self._cache:
+            self._cache["mu"] = self.values.mean(axis=0)
+            self._cache["sd"] = np.where(self.values.std(axis=0) > 0, self.values.std(axis=0), 1.0)
+        return (self.of(ids) - self._cache["mu"]) / self._cache["sd"]
+
+    def normal_scores(self, ids: np.ndarray) -> np.ndarray:
+        """Each source column as rank-based normal scores over the whole table (robust to outliers)."""
+        if "normal" not in self._cache:
+            ranks = np.apply_along_axis(rankdata, 0, self.values)
+            self._cache["normal"] = norm.ppf((ranks - 0.5) / len(self.values))
+        return self._cache["normal"][self._rows(ids)]
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        rows = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        if len(ids) and not np.array_equal(self.ids[rows], ids):
+            raise UsageError("an architecture has no source labels (not in the source tables)")
+        return rows
 
 
 def accepts_sources(predictor: Any) -> bool:
@@ -277,9 +288,71 @@ class AutoTransferPredictor(TransferPredictor):
         return self.model_.predict(archs)
 
 
+class PretrainedSourcePredictor(TransferPredictor):
+    """Pretrained on the source tables, fine-tuned on the k target labels.
+
+    Pretraining (once per source table, cached with it): XGBoost maps the architecture features
+    (``onehot+graf`` where the space has a graph, else one-hot) to the table's normal scores over
+    every architecture, a smoothed view of each source that averages out its label noise (a
+    12-epoch accuracy, one training seed). Fine-tuning: ridge (penalty by leave-one-out on the k)
+    on [one-hot, pretrained outputs, source normal scores] to the k labels' normal scores, answered
+    on the target's scale by quantile matching.
+    """
+
+    name = "pretrained"
+
+    def __init__(self, n_estimators: int = 400, max_depth: int = 6, learning_rate: float = 0.05,
+                 seed: int = 0) -> None:
+        super().__init__(seed)
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+
+    def _pretrained(self) -> np.ndarray:
+        key = f"pretrained|{self.n_estimators}|{self.max_depth}|{self.learning_rate}"
+        src = self.sources_
+        if key not in src._cache:
+            import xgboost as xgb
+
+            if src.archs is None:
+                raise UsageError("the pretrained predictor needs the source tables' architectures")
+            x = _pretrain_features(src.archs)
+            outputs = []
+            for column in src.normal_scores(src.ids).T:
+                model = xgb.XGBRegressor(n_estimators=self.n_estimators, max_depth=self.max_depth,
+                                         learning_rate=self.learning_rate, subsample=0.8, n_jobs=1,
+                                         random_state=0, tree_method="hist")
+                outputs.append(model.fit(x, column).predict(x))
+            src._cache[key] = np.column_stack(outputs).astype(np.float64)
+        return src._cache[key]
+
+    def _x(self, archs: ArchBatch) -> np.ndarray:
+        rows = self.sources_._rows(archs.ids)
+        return np.hstack([np.asarray(archs.encode("onehot"), dtype=np.float64), self._pretrained()[rows],
+                          self.sources_.normal_scores(archs.ids)])
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> PretrainedSourcePredictor:
+        from predictors.targets import TargetTransform
+
+        self.sources_ = self._sources(sources)
+        self.target_ = TargetTransform("rank").fit(np.asarray(y, dtype=np.float64))
+        self.model_, self.loo_mse_ = _ridge_loo(self._x(archs), self.target_.train_z)
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return self.target_.inverse(self.model_.predict(self._x(archs))).astype(np.float64)
+
+
+def _pretrain_features(archs: ArchBatch) -> np.ndarray:
+    from predictors.features import feature_matrix
+
+    spec = "onehot+graf" if "adjacency" in archs.space.encodings else "onehot"
+    return np.asarray(feature_matrix(archs, spec), dtype=np.float32)
+
+
 TRANSFER_CLASSES: dict[str, type[TransferPredictor]] = {
     cls.name: cls for cls in (AdditivePredictor, SourceRidgePredictor, AdditiveSourcePredictor, BestSourcePredictor,
-                              FlopsPredictor, XGBTransferPredictor, AutoTransferPredictor)
+                              FlopsPredictor, XGBTransferPredictor, PretrainedSourcePredictor, AutoTransferPredictor)
 }
 #: registry name -> "module:Class" for the transfer track (ordinary predictors are accepted too)
 TRANSFER_REGISTRY: dict[str, str] = {name: f"predictors.transfer:{cls.__name__}" for name, cls in TRANSFER_CLASSES.items()}

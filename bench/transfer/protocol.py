@@ -72,8 +72,10 @@ def help_positions(data: TaskData) -> np.ndarray:
 
 def help_trim(ids: np.ndarray, y: np.ndarray) -> np.ndarray:
     """HELP's outlier removal: the architectures between the 10th and 90th percentile of latency,
-    by ``int(n*0.1):int(n*0.9)`` of a stable sort (HELP sorts with ``np.argsort``)."""
-    order = np.argsort(y, kind="stable")
+    by ``int(n*0.1):int(n*0.9)`` of the float32 latencies (HELP reads them into a FloatTensor).
+    HELP sorts with numpy's default (unstable) sort; ties at a cut, which only integer-valued phone
+    tables have, are broken here by position (stable sort) so the draw is the same on every machine."""
+    order = np.argsort(np.asarray(y, dtype=np.float32), kind="stable")
     n = len(ids)
     return ids[order[int(n * 0.1):int(n * 0.9)]]
 

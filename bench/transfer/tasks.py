@@ -7,7 +7,7 @@ of one family (``help-nb201``, ``help-fbnet``, ``nbg-cross-dataset``, ``nb201-cr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -163,4 +163,6 @@ def load_task(board: str, target: str) -> TaskData:
     elif "params" in bm.metrics:
         side["params"] = bm.query(ids, "params").astype(np.float64)
     names = tuple(f"{b}:{m}" for b, m in task.sources)
-    return TaskData(task, bm, ids, y, SourceTables(names, ids, values), side)
+    data = TaskData(task, bm, ids, y, SourceTables(names, ids, values), side)
+    # the sources' architectures (side features only, no label) let a predictor pretrain on them
+    return replace(data, sources=replace(data.sources, archs=data.batch(ids)))
