@@ -45,7 +45,8 @@ class SourceTables:
 
     def __post_init__(self) -> None:
         if self.values.shape != (len(self.ids), len(self.names)):
-            raise ValueError(f"source values have shape {self.values.shape}, expected ({len(self.ids)}, {len(self.names)})")
+            expected = (len(self.ids), len(self.names))
+            raise ValueError(f"source values have shape {self.values.shape}, expected {expected}")
         if len(self.ids) > 1 and not np.all(np.diff(self.ids) > 0):
             raise ValueError("source ids must be ascending and unique")
 
@@ -91,16 +92,12 @@ def op_counts(archs: ArchBatch) -> np.ndarray:
     space = archs.space
     codes = np.asarray(archs.codes)
     if space.name == "nb201":
-        n_ops = len(space.ops)
-        return np.stack([np.bincount(row, minlength=n_ops) for row in codes.astype(np.int64)]).astype(np.float64)
+        return np.eye(len(space.ops))[codes.astype(np.int64)].sum(axis=1)
     if space.name == "sequence" and codes.shape[1] == sum(FBNET_STAGES) and len(set(map(len, space.choices))) == 1:
         n_ops = len(space.choices[0])
-        blocks, start = [], 0
-        for width in FBNET_STAGES:
-            part = codes[:, start:start + width].astype(np.int64)
-            blocks.append(np.stack([np.bincount(row, minlength=n_ops) for row in part]))
-            start += width
-        return np.hstack(blocks).astype(np.float64)
+        onehot = np.eye(n_ops)[codes.astype(np.int64)]  # (n, 22, n_ops)
+        bounds = np.cumsum((0, *FBNET_STAGES))
+        return np.hstack([onehot[:, a:b].sum(axis=1) for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
     return np.asarray(archs.encode("onehot"), dtype=np.float64)
 
 
@@ -355,4 +352,6 @@ TRANSFER_CLASSES: dict[str, type[TransferPredictor]] = {
                               FlopsPredictor, XGBTransferPredictor, PretrainedSourcePredictor, AutoTransferPredictor)
 }
 #: registry name -> "module:Class" for the transfer track (ordinary predictors are accepted too)
-TRANSFER_REGISTRY: dict[str, str] = {name: f"predictors.transfer:{cls.__name__}" for name, cls in TRANSFER_CLASSES.items()}
+TRANSFER_REGISTRY: dict[str, str] = {
+    name: f"predictors.transfer:{cls.__name__}" for name, cls in TRANSFER_CLASSES.items()
+}

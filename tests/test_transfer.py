@@ -18,10 +18,9 @@ from bench.importers.catalog import import_source
 from bench.importers.help_latency import read_pt
 from bench.transfer.protocol import HELP_REFERENCE, KS, draws, help_pool_and_query, help_positions, task_hash
 from bench.transfer.run import fit_predict
-from bench.transfer.tasks import load_task, nb201_flops
+from bench.transfer.tasks import load, load_task, nb201_flops
 from predictors.base import ArchBatch
-from predictors.transfer import (AdditivePredictor, AutoTransferPredictor, BestSourcePredictor, SourceTables,
-                                 op_counts)
+from predictors.transfer import AdditivePredictor, AutoTransferPredictor, BestSourcePredictor, SourceTables, op_counts
 
 NEEDED = ("nb201-latency/help", "fbnet-latency/help", "nb201-12ep/cifar10", "nb201/cifar10-valid")
 
@@ -39,7 +38,7 @@ def tables(shared_data, tmp_path_factory) -> Path:
         import_source("nb201-mini12", shared_data / "nb201_mini12" / "mini-bench-arch-cell-accs.pd", root)
         import_source("help", shared_data / "help_latency" / "raw", root)
         os.environ["ARCHBENCH_DATA"] = str(root)
-        load_task.cache_clear()
+        load.cache_clear()
         return root
 
 
@@ -89,7 +88,7 @@ def test_archbench_draws_are_nested_and_the_query_set_excludes_every_draw(tables
     data = load_task("help-nb201", "raspi4")
     by_k = {k: draws(data, "archbench", k, [0, 1]) for k in KS}
     for s in (0, 1):
-        for small, big in zip(KS, KS[1:]):
+        for small, big in zip(KS, KS[1:], strict=False):
             assert np.array_equal(by_k[small][s].train_ids, by_k[big][s].train_ids[:small])
         query = by_k[5][s].query_ids
         assert all(np.array_equal(query, by_k[k][s].query_ids) for k in KS)

@@ -72,7 +72,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         load_transfer_predictor(spec)  # every name checked before any unit runs
     units = plan(args.board, protocols, predictors, args.targets, args.ks, args.seeds, not args.no_ceiling)
     done = sum(1 for _ in run(units, Path(args.results_dir), progress=not args.quiet))
-    print(f"{len(units)} units ({len(units) - done} already there, {done} run) under {args.results_dir}/transfer/{args.board}")
+    where = f"{args.results_dir}/transfer/{args.board}"
+    print(f"{len(units)} units ({len(units) - done} already there, {done} run) under {where}")
     return 0
 
 

@@ -38,6 +38,9 @@ class TransferTask:
     target_metric: str
     sources: tuple[tuple[str, str], ...]
     kind: str
+    #: benchmark whose architectures form the pool when the target covers only some of them
+    #: (a user's measured table); labels of unmeasured architectures are NaN and never drawn
+    universe: str | None = None
 
     @property
     def name(self) -> str:
@@ -60,7 +63,8 @@ def help_task(board: str, device: str) -> TransferTask:
     settings = sorted(m[len("latency_"):] for m in bench.load(benchmark).metrics if m.startswith("latency_"))
     if device not in settings:
         raise UsageError(f"unknown device {device!r} for {board}; known: {', '.join(settings)}")
-    sources = tuple((benchmark, f"latency_{d}") for d in roles if roles[d] in ("meta-train", "meta-valid") and d != device)
+    known = ("meta-train", "meta-valid")
+    sources = tuple((benchmark, f"latency_{d}") for d in roles if roles[d] in known and d != device)
     return TransferTask(board, device, benchmark, f"latency_{device}", sources, "latency")
 
 
@@ -73,7 +77,8 @@ def nbg_task(dataset: str) -> TransferTask:
 
 def fidelity_task() -> TransferTask:
     sources = tuple((f"nb201-12ep/{d}", m) for d in NB201_12EP for m in ("valid_acc", "test_acc"))
-    return TransferTask("nb201-cross-fidelity", "cifar10-valid", "nb201/cifar10-valid", "valid_acc", sources, "accuracy")
+    return TransferTask("nb201-cross-fidelity", "cifar10-valid", "nb201/cifar10-valid", "valid_acc", sources,
+                        "accuracy")
 
 
 def targets(board: str, protocol: str) -> tuple[str, ...]:
@@ -141,21 +146,44 @@ def nb201_flops(codes: np.ndarray, ops: tuple[str, ...]) -> np.ndarray:
     return cost[np.asarray(codes, dtype=np.int64)].sum(axis=1) * 3 * 5 * 262_144
 
 
-@cache
+def own_machine_task(benchmark: str, metric: str) -> TransferTask:
+    """A user's latency table (e.g. written by ``archbench measure latency``) as the target; HELP's 27
+    NB201 device settings as the sources."""
+    bm = bench.load(benchmark)
+    if bm.space.name != "nb201":
+        raise UsageError(f"{benchmark} is not an NB201 table; the own-machine task transfers from HELP's NB201 tables")
+    if metric not in bm.metrics:
+        raise UsageError(f"{benchmark} has no metric {metric!r}; it has {', '.join(bm.metrics)}")
+    help_bm = "nb201-latency/help"
+    sources = tuple((help_bm, m) for m in bench.load(help_bm).metrics if m.startswith("latency_"))
+    return TransferTask("own-machine", benchmark.replace("/", "_"), benchmark, metric, sources, "latency", help_bm)
+
+
 def load_task(board: str, target: str) -> TaskData:
+    """A board's task, loaded (cached per process)."""
+    return load(get_task(board, target))
+
+
+@cache
+def load(task: TransferTask) -> TaskData:
     """Load a task's target and source tables, aligned on the target's architecture ids.
 
     The pool is every architecture with a finite target and finite source labels; on accuracy
     tasks over NB201 it holds one cell per isomorphism class (as the predictor splits do), so two
     isomorphs never sit on both sides of a draw.
     """
-    task = get_task(board, target)
-    bm = bench.load(task.target_benchmark)
+    target = bench.load(task.target_benchmark)
+    bm = bench.load(task.universe) if task.universe else target
     ids = FrozenSplits(bm).pool if task.kind == "accuracy" else np.sort(np.asarray(bm.ids, dtype=np.int64))
-    y = bm.query(ids, task.target_metric).astype(np.float64)
+    if task.universe:
+        y = np.full(len(ids), np.nan)
+        measured = np.intersect1d(ids, np.asarray(target.ids, dtype=np.int64))
+        y[np.searchsorted(ids, measured)] = target.query(measured, task.target_metric)
+    else:
+        y = bm.query(ids, task.target_metric).astype(np.float64)
     cols = [bench.load(b).query(ids, m).astype(np.float64) for b, m in task.sources]
     values = np.column_stack(cols)
-    keep = np.isfinite(y) & np.isfinite(values).all(axis=1)
+    keep = (np.isfinite(y) | (task.universe is not None)) & np.isfinite(values).all(axis=1)
     ids, y, values = ids[keep], y[keep], values[keep]
     side: dict[str, np.ndarray] = {}
     if bm.space.name == "nb201":
