@@ -223,3 +223,15 @@ def test_bad_input_one_line_exit_2(tables, tmp_path, args, message):
     out = _cli(*args, "--results-dir", str(tmp_path), data_dir=tables)
     assert out.returncode == 2 and message in out.stderr and out.stderr.count("\n") == 1, out.stderr
     assert not any(tmp_path.rglob("*.npz"))
+
+
+def test_a_unit_from_another_draw_is_rerun(tables, tmp_path):
+    from bench.transfer.run import Unit, is_done, read_record, run_unit
+
+    unit = Unit("nb201-cross-fidelity", "cifar10-valid", "archbench", "additive", 5, 0)
+    run_unit(unit, tmp_path)
+    assert is_done(unit, tmp_path)
+    other = Unit("nb201-cross-fidelity", "cifar10-valid", "archbench", "additive", 5, 1)
+    run_unit(other, tmp_path)
+    unit.path(tmp_path).write_bytes(other.path(tmp_path).read_bytes())  # a file made from seed 1's draw
+    assert read_record(unit.path(tmp_path))["seed"] == 1 and not is_done(unit, tmp_path)

@@ -4,7 +4,8 @@ A unit is (task, protocol, predictor, k, seed). Its file
 ``<results>/transfer/<board>/<protocol>/<target>/<predictor>/k<k>-s<seed>.npz`` holds the
 predictions on the query set (float32, in the query's ascending id order) and a JSON record with
 the draw's hash, the metrics (computed from exactly those stored predictions), timings and, for
-``auto``, the candidate chosen. Files are written atomically: a unit is either there or not.
+``auto``, the candidate chosen. Files are written atomically; a unit is done when its file holds
+the current draw's hash (a file from another draw is rerun).
 """
 
 from __future__ import annotations
@@ -153,8 +154,17 @@ def read_predictions(path: Path) -> np.ndarray:
         return z["pred"].astype(np.float64)
 
 
+def is_done(unit: Unit, results: Path) -> bool:
+    """A unit is done when its file exists and was made from the draw the protocol gives today."""
+    path = unit.path(results)
+    if not path.is_file():
+        return False
+    (draw,) = draws(load_task(unit.board, unit.target), unit.protocol, unit.k, [unit.seed])
+    return read_record(path).get("draw_hash") == draw.hash
+
+
 def run(units: list[Unit], results: Path, progress: bool = True) -> Iterator[dict[str, Any]]:
-    """Run the units whose file is missing (finished ones are skipped), with a progress bar."""
-    todo = [u for u in units if not u.path(results).is_file()]
+    """Run the units not yet done (finished ones are skipped; a stale draw is rerun), with a progress bar."""
+    todo = [u for u in units if not is_done(u, results)]
     for unit in tqdm(todo, desc="transfer units", disable=not progress, unit="unit"):
         yield run_unit(unit, results)
