@@ -78,11 +78,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from bench.transfer.board import build
+    from bench.transfer.board import build, write_index
 
     boards = args.board or [b for b in BOARDS if (Path(args.results_dir) / "transfer" / b).is_dir()]
     for board in boards:
         print(build(Path(args.results_dir), board, Path(args.out)) / "summary.csv")
+    print(write_index(Path(args.out)))
     return 0
 
 

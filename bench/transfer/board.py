@@ -200,6 +200,19 @@ def plot(df: pd.DataFrame, board: str, metric: str, path: Path) -> None:
     plt.close(fig)
 
 
+def write_index(out: Path) -> Path:
+    """``out/README.md``: every built board with its Targets section."""
+    parts = ["# Transfer boards", "",
+             "Predict a new device's latency, a new dataset's accuracy or the full-budget accuracy from k target "
+             "labels plus fully known source tables (protocol: `datasets/PROTOCOL.md`, transfer track). "
+             "Built by `archbench transfer build`.", ""]
+    for folder in sorted(p.parent for p in out.glob("*/summary.md")):
+        text = (folder / "summary.md").read_text()
+        targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0] if "## Targets" in text else ""
+        parts += [f"## [{folder.name}]({folder.name}/summary.md)", "", ("Targets" + targets).strip(), ""]
+    return atomic_write_text(out / "README.md", "\n".join(parts) + "\n")
+
+
 def build(results: Path, board: str, out: Path) -> Path:
     """Write ``out/<board>/summary.{csv,md,html,png}``; returns the folder."""
     df = summarize(collect(results, board), board)
