@@ -1,6 +1,7 @@
 """Transfer boards: ``leaderboards/transfer/<board>/summary.{csv,md,html,png}`` from unit files.
 
-A cell is one (protocol, predictor, k, target) over its seeds: the mean and a 95 % t-interval over
+A cell is one (protocol, predictor, k, target) over its seeds (a cell with fewer seeds than the
+board's others at that k, i.e. one still running, is left out): the mean and a 95 % t-interval over
 seeds (each seed is a fresh draw of the k labels and, under ArchBench's protocol, of the query set,
 so the seeds' spread already holds both). A ``mean`` row averages the targets per seed first (HELP's
 meta-test devices on the HELP boards, every target elsewhere). Ceilings (the same predictor trained
@@ -66,6 +67,11 @@ def summarize(records: list[dict[str, Any]], board: str) -> pd.DataFrame:
     cells: dict[tuple, dict[int, dict[str, float]]] = defaultdict(dict)
     for r in records:
         cells[(r["protocol"], r["predictor"], str(r["k"]), r["target_name"])][r["seed"]] = r["metrics"]
+    # a cell still being run (fewer seeds than the board's other cells at that k) is left out
+    full: dict[tuple[str, str], int] = defaultdict(int)
+    for (protocol, _, k, _), seeds in cells.items():
+        full[(protocol, k)] = max(full[(protocol, k)], len(seeds))
+    cells = defaultdict(dict, {key: seeds for key, seeds in cells.items() if len(seeds) == full[(key[0], key[2])]})
     rows = []
     ceiling = {key: np.nanmean([m["spearman"] for m in seeds.values()])
                for key, seeds in cells.items() if key[2] == "all"}
