@@ -193,8 +193,12 @@ def plot(df: pd.DataFrame, board: str, metric: str, path: Path) -> None:
             ax.set_xscale("log")
             ax.set_xlabel("k target labels")
         else:
-            part = df[(df["protocol"] == protocol) & (df["device"] == "mean")]
-            ax.bar(part["predictor"], part[f"{metric}_mean"], yerr=part[f"{metric}_ci95"].fillna(0), capsize=2)
+            part = df[(df["protocol"] == protocol) & (df["device"] == "mean") & (df["k"] != "all")]
+            colours = ["tab:grey" if p == "HELP (published)" else "tab:blue" for p in part["predictor"]]
+            ax.bar(part["predictor"], part[f"{metric}_mean"], yerr=part[f"{metric}_ci95"].fillna(0), capsize=2,
+                   color=colours)
+            low = float(np.nanmin(part[f"{metric}_mean"]))
+            ax.set_ylim(max(0.0, low - 0.05), 1.0)
             ax.tick_params(axis="x", rotation=45)
         ax.set_ylabel(f"mean {metric} over targets")
         ax.set_title(f"{board}, protocol {protocol}")
