@@ -18,7 +18,7 @@ from bench.commands._args import StoreOnce, directory
 from bench.errors import ArchBenchError
 
 #: modules under bench.commands that add sub-commands via ``register(subparsers)``
-COMMAND_MODULES = ("data", "predict", "importing", "search", "measure")
+COMMAND_MODULES = ("data", "predict", "importing", "search", "measure", "transfer")
 
 
 class _HelpFormatter(argparse.HelpFormatter):

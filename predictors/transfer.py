@@ -1,0 +1,357 @@
+"""Predictors for the transfer track: a few target labels plus fully known source tables.
+
+The transfer track adds one thing to the predictor contract: ``fit(archs, y, sources=None)`` may
+receive a :class:`SourceTables` — the labels of other devices, datasets or training budgets for
+every architecture of the space (fully visible by the task's definition). ``archs``/``y`` hold only
+the k target labels of the draw; ``predict`` gets query architectures and no label at all. Any
+predictor whose ``fit`` has no ``sources`` parameter (every ordinary ArchBench predictor, or a
+user's plug-in) runs unchanged and simply ignores the sources.
+
+Model choice (ridge penalty, which candidate model) is made by leave-one-out on the k samples only.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm, rankdata, spearmanr
+
+from bench.errors import UsageError
+from predictors.base import ArchBatch, Predictor
+
+#: ridge penalties searched by efficient leave-one-out on the k samples
+ALPHAS: tuple[float, ...] = tuple(np.logspace(-4, 3, 15))
+#: FBNet's 22 layers fall into 7 stages (1, 4, 4, 4, 4, 4, 1 layers; Wu et al. 2019, Table 1)
+FBNET_STAGES: tuple[int, ...] = (1, 4, 4, 4, 4, 4, 1)
+
+
+@dataclass(frozen=True, eq=False)
+class SourceTables:
+    """Labels of the source tables for every architecture of the space, looked up by id.
+
+    ``values`` is (n_ids, n_sources) aligned with the ascending ``ids``; ``names`` say what each
+    column is (``nb201-latency/help:latency_gold_6240``); ``archs`` (optional) are those
+    architectures, for pretraining on the sources. A predictor may read any of it.
+    """
+
+    names: tuple[str, ...]
+    ids: np.ndarray
+    values: np.ndarray
+    archs: ArchBatch | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.values.shape != (len(self.ids), len(self.names)):
+            expected = (len(self.ids), len(self.names))
+            raise ValueError(f"source values have shape {self.values.shape}, expected {expected}")
+        if len(self.ids) > 1 and not np.all(np.diff(self.ids) > 0):
+            raise ValueError("source ids must be ascending and unique")
+
+    def of(self, ids: np.ndarray) -> np.ndarray:
+        """(len(ids), n_sources) source labels of these architectures."""
+        return self.values[self._rows(ids)]
+
+    def standardized(self, ids: np.ndarray) -> np.ndarray:
+        """Source labels scaled by each column's mean and spread over the whole source table."""
+        if "mu" not in self._cache:
+            self._cache["mu"] = self.values.mean(axis=0)
+            self._cache["sd"] = np.where(self.values.std(axis=0) > 0, self.values.std(axis=0), 1.0)
+        return (self.of(ids) - self._cache["mu"]) / self._cache["sd"]
+
+    def normal_scores(self, ids: np.ndarray) -> np.ndarray:
+        """Each source column as rank-based normal scores over the whole table (robust to outliers)."""
+        if "normal" not in self._cache:
+            ranks = np.apply_along_axis(rankdata, 0, self.values)
+            self._cache["normal"] = norm.ppf((ranks - 0.5) / len(self.values))
+        return self._cache["normal"][self._rows(ids)]
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        rows = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        if len(ids) and not np.array_equal(self.ids[rows], ids):
+            raise UsageError("an architecture has no source labels (not in the source tables)")
+        return rows
+
+
+def accepts_sources(predictor: Any) -> bool:
+    """Whether ``predictor.fit`` takes the documented ``sources`` keyword."""
+    return "sources" in inspect.signature(predictor.fit).parameters
+
+
+def op_counts(archs: ArchBatch) -> np.ndarray:
+    """Additive-model features: how often each operation occurs, per position group.
+
+    NB201: counts of each of the 5 operations over the 6 edges (the cell is repeated in every
+    stage, so a per-edge table adds only noise at k ≤ 100). FBNet (22 layers x 9 blocks): counts of
+    each block per stage, because a block's cost depends on the stage's width and resolution. Any
+    other space: its one-hot encoding (one group per position).
+    """
+    space = archs.space
+    codes = np.asarray(archs.codes)
+    if space.name == "nb201":
+        return np.eye(len(space.ops))[codes.astype(np.int64)].sum(axis=1)
+    if space.name == "sequence" and codes.shape[1] == sum(FBNET_STAGES) and len(set(map(len, space.choices))) == 1:
+        n_ops = len(space.choices[0])
+        onehot = np.eye(n_ops)[codes.astype(np.int64)]  # (n, 22, n_ops)
+        bounds = np.cumsum((0, *FBNET_STAGES))
+        return np.hstack([onehot[:, a:b].sum(axis=1) for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+    return np.asarray(archs.encode("onehot"), dtype=np.float64)
+
+
+def _ridge_loo(x: np.ndarray, y: np.ndarray) -> tuple[Any, float]:
+    """RidgeCV fit (penalty by efficient leave-one-out) and its leave-one-out mean squared error."""
+    from sklearn.linear_model import RidgeCV
+
+    model = RidgeCV(alphas=np.asarray(ALPHAS), store_cv_results=True).fit(x, y)
+    column = int(np.flatnonzero(np.isclose(model.alphas, model.alpha_))[0])
+    return model, float(model.cv_results_[:, column].mean())
+
+
+class TransferPredictor(Predictor):
+    """Base of the built-in transfer predictors: ``fit`` may receive the source tables."""
+
+    encoding = "onehot"
+
+    def _sources(self, sources: SourceTables | None) -> SourceTables:
+        if sources is None or not len(sources.names):
+            raise UsageError(f"predictor {self.name!r} needs source tables (run it on a transfer task)")
+        return sources
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> TransferPredictor:
+        raise NotImplementedError
+
+    def loo_mse(self) -> float:
+        """Leave-one-out mean squared error on the k training samples (set by ``fit``)."""
+        return self.loo_mse_
+
+
+class AdditivePredictor(TransferPredictor):
+    """Ridge on operation counts per position group (:func:`op_counts`), fit on the k samples only."""
+
+    name = "additive"
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> AdditivePredictor:
+        self.model_, self.loo_mse_ = _ridge_loo(op_counts(archs), np.asarray(y, dtype=np.float64))
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return self.model_.predict(op_counts(archs)).astype(np.float64)
+
+
+class SourceRidgePredictor(TransferPredictor):
+    """Ridge on the source tables' labels (standardized over the whole table): the target as a
+    weighted mix of known devices / datasets / budgets."""
+
+    name = "source_ridge"
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> SourceRidgePredictor:
+        self.sources_ = self._sources(sources)
+        self.model_, self.loo_mse_ = _ridge_loo(self.sources_.standardized(archs.ids), np.asarray(y, dtype=np.float64))
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return self.model_.predict(self.sources_.standardized(archs.ids)).astype(np.float64)
+
+
+class AdditiveSourcePredictor(TransferPredictor):
+    """Ridge on [operation counts, standardized source labels]."""
+
+    name = "additive_source"
+
+    def _x(self, archs: ArchBatch) -> np.ndarray:
+        return np.hstack([op_counts(archs), self.sources_.standardized(archs.ids)])
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> AdditiveSourcePredictor:
+        self.sources_ = self._sources(sources)
+        self.model_, self.loo_mse_ = _ridge_loo(self._x(archs), np.asarray(y, dtype=np.float64))
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return self.model_.predict(self._x(archs)).astype(np.float64)
+
+
+class BestSourcePredictor(TransferPredictor):
+    """The single source table whose labels best rank the k samples (Spearman), mapped onto the
+    target's scale by a least-squares line fit on the same k samples."""
+
+    name = "best_source"
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> BestSourcePredictor:
+        self.sources_ = self._sources(sources)
+        y = np.asarray(y, dtype=np.float64)
+        s = self.sources_.of(archs.ids)
+        rho = np.array([_rho(s[:, j], y) for j in range(s.shape[1])])
+        self.column_ = int(np.argmax(np.abs(rho)))
+        self.source_ = self.sources_.names[self.column_]
+        x = s[:, self.column_]
+        self.coef_ = np.polyfit(x, y, 1) if np.ptp(x) > 0 else np.array([0.0, float(np.mean(y))])
+        # leave-one-out residuals of a simple linear fit (hat-matrix formula)
+        if len(y) > 2 and np.ptp(x) > 0:
+            h = 1 / len(x) + (x - x.mean()) ** 2 / np.sum((x - x.mean()) ** 2)
+            resid = y - np.polyval(self.coef_, x)
+            self.loo_mse_ = float(np.mean((resid / np.maximum(1 - h, 1e-9)) ** 2))
+        else:
+            self.loo_mse_ = float("inf")
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return np.polyval(self.coef_, self.sources_.of(archs.ids)[:, self.column_]).astype(np.float64)
+
+
+def _rho(a: np.ndarray, b: np.ndarray) -> float:
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0
+    value = spearmanr(a, b).statistic
+    return float(value) if np.isfinite(value) else 0.0
+
+
+class FlopsPredictor(TransferPredictor):
+    """Rank by model size: the ``flops`` (else ``params``) side feature, oriented and scaled by a
+    line fit on the k samples. Needs no source table."""
+
+    name = "flops"
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> FlopsPredictor:
+        self.feature_ = next((f for f in ("flops", "params") if f in archs.extra), None)
+        if self.feature_ is None:
+            raise UsageError("the flops baseline needs a 'flops' or 'params' side feature; this task has none")
+        x = np.asarray(archs.extra[self.feature_], dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        self.coef_ = np.polyfit(x, y, 1) if np.ptp(x) > 0 else np.array([0.0, float(np.mean(y))])
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return np.polyval(self.coef_, np.asarray(archs.extra[self.feature_], dtype=np.float64)).astype(np.float64)
+
+
+class XGBTransferPredictor(TransferPredictor):
+    """XGBoost on [one-hot encoding, source labels]: non-additive structure the sources share."""
+
+    name = "xgb_transfer"
+
+    def __init__(self, n_estimators: int = 300, max_depth: int = 3, learning_rate: float = 0.05,
+                 subsample: float = 0.9, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.subsample = subsample
+
+    def _x(self, archs: ArchBatch) -> np.ndarray:
+        return np.hstack([np.asarray(archs.encode("onehot"), dtype=np.float64), self.sources_.of(archs.ids)])
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> XGBTransferPredictor:
+        import xgboost as xgb
+
+        self.sources_ = self._sources(sources)
+        y = np.asarray(y, dtype=np.float64)
+        self.model_ = xgb.XGBRegressor(
+            n_estimators=self.n_estimators, max_depth=self.max_depth, learning_rate=self.learning_rate,
+            subsample=self.subsample, min_child_weight=1.0, n_jobs=1, random_state=self.seed, tree_method="hist",
+        ).fit(self._x(archs), y)
+        self.loo_mse_ = float("nan")
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return self.model_.predict(self._x(archs)).astype(np.float64)
+
+
+class AutoTransferPredictor(TransferPredictor):
+    """Picks among ``candidates`` by leave-one-out squared error on the k samples, then refits the
+    winner on all k. Candidates are the closed-form ones (their leave-one-out error is exact and
+    cheap); the choice is recorded in ``chosen_``."""
+
+    name = "auto"
+
+    def __init__(self, candidates: tuple[str, ...] = ("additive", "source_ridge", "additive_source", "best_source"),
+                 seed: int = 0) -> None:
+        super().__init__(seed)
+        self.candidates = tuple(candidates)
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> AutoTransferPredictor:
+        scored = []
+        for name in self.candidates:
+            model = TRANSFER_CLASSES[name](seed=self.seed)
+            model.fit(archs, y, sources=sources)
+            scored.append((model.loo_mse(), name, model))
+        self.loo_mse_, self.chosen_, self.model_ = min(scored, key=lambda item: (item[0], item[1]))
+        self.loo_by_candidate_ = {name: mse for mse, name, _ in scored}
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return self.model_.predict(archs)
+
+
+class PretrainedSourcePredictor(TransferPredictor):
+    """Pretrained on the source tables, fine-tuned on the k target labels.
+
+    Pretraining (once per source table, cached with it): XGBoost maps the architecture features
+    (``onehot+graf`` where the space has a graph, else one-hot) to the table's normal scores over
+    every architecture, a smoothed view of each source that averages out its label noise (a
+    12-epoch accuracy, one training seed). Fine-tuning: ridge (penalty by leave-one-out on the k)
+    on [one-hot, pretrained outputs, source normal scores] to the k labels' normal scores, answered
+    on the target's scale by quantile matching.
+    """
+
+    name = "pretrained"
+
+    def __init__(self, n_estimators: int = 400, max_depth: int = 6, learning_rate: float = 0.05,
+                 seed: int = 0) -> None:
+        super().__init__(seed)
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+
+    def _pretrained(self) -> np.ndarray:
+        key = f"pretrained|{self.n_estimators}|{self.max_depth}|{self.learning_rate}"
+        src = self.sources_
+        if key not in src._cache:
+            import xgboost as xgb
+
+            if src.archs is None:
+                raise UsageError("the pretrained predictor needs the source tables' architectures")
+            x = _pretrain_features(src.archs)
+            outputs = []
+            for column in src.normal_scores(src.ids).T:
+                model = xgb.XGBRegressor(n_estimators=self.n_estimators, max_depth=self.max_depth,
+                                         learning_rate=self.learning_rate, subsample=0.8, n_jobs=1,
+                                         random_state=0, tree_method="hist")
+                outputs.append(model.fit(x, column).predict(x))
+            src._cache[key] = np.column_stack(outputs).astype(np.float64)
+        return src._cache[key]
+
+    def _x(self, archs: ArchBatch) -> np.ndarray:
+        rows = self.sources_._rows(archs.ids)
+        return np.hstack([np.asarray(archs.encode("onehot"), dtype=np.float64), self._pretrained()[rows],
+                          self.sources_.normal_scores(archs.ids)])
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> PretrainedSourcePredictor:
+        from predictors.targets import TargetTransform
+
+        self.sources_ = self._sources(sources)
+        self.target_ = TargetTransform("rank").fit(np.asarray(y, dtype=np.float64))
+        self.model_, self.loo_mse_ = _ridge_loo(self._x(archs), self.target_.train_z)
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return self.target_.inverse(self.model_.predict(self._x(archs))).astype(np.float64)
+
+
+def _pretrain_features(archs: ArchBatch) -> np.ndarray:
+    from predictors.features import feature_matrix
+
+    spec = "onehot+graf" if "adjacency" in archs.space.encodings else "onehot"
+    return np.asarray(feature_matrix(archs, spec), dtype=np.float32)
+
+
+TRANSFER_CLASSES: dict[str, type[TransferPredictor]] = {
+    cls.name: cls for cls in (AdditivePredictor, SourceRidgePredictor, AdditiveSourcePredictor, BestSourcePredictor,
+                              FlopsPredictor, XGBTransferPredictor, PretrainedSourcePredictor, AutoTransferPredictor)
+}
+#: registry name -> "module:Class" for the transfer track (ordinary predictors are accepted too)
+TRANSFER_REGISTRY: dict[str, str] = {
+    name: f"predictors.transfer:{cls.__name__}" for name, cls in TRANSFER_CLASSES.items()
+}

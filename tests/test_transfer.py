@@ -1,0 +1,237 @@
+"""Transfer track: only the k target labels reach a predictor, HELP's exact sampler, frozen draws,
+baselines against hand-computed values, and a plug-in predictor through the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bench
+from bench.errors import ArchBenchError
+from bench.importers.catalog import import_source
+from bench.importers.help_latency import read_pt
+from bench.transfer.protocol import HELP_REFERENCE, KS, draws, help_pool_and_query, help_positions, task_hash
+from bench.transfer.run import fit_predict
+from bench.transfer.tasks import load, load_task, nb201_flops
+from predictors.base import ArchBatch
+from predictors.transfer import AdditivePredictor, AutoTransferPredictor, BestSourcePredictor, SourceTables, op_counts
+
+NEEDED = ("nb201-latency/help", "fbnet-latency/help", "nb201-12ep/cifar10", "nb201/cifar10-valid")
+
+
+@pytest.fixture(scope="module")
+def tables(shared_data, tmp_path_factory) -> Path:
+    """A data directory with the HELP, 12-epoch and 200-epoch NB201 tables (the user's, else imported)."""
+    try:
+        for name in NEEDED:
+            bench.load(name)
+        return Path(os.environ.get("ARCHBENCH_DATA", "~/.cache/archbench")).expanduser()
+    except ArchBenchError:
+        root = tmp_path_factory.mktemp("transfer-data")
+        import_source("nb201-landscapes", shared_data / "nb201_landscapes", root)
+        import_source("nb201-mini12", shared_data / "nb201_mini12" / "mini-bench-arch-cell-accs.pd", root)
+        import_source("help", shared_data / "help_latency" / "raw", root)
+        os.environ["ARCHBENCH_DATA"] = str(root)
+        load.cache_clear()
+        return root
+
+
+class Recorder:
+    """A transfer predictor that records everything it is handed."""
+
+    name = "recorder"
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> Recorder:
+        self.fit_ids, self.fit_y, self.fit_extra = archs.ids.copy(), y, dict(archs.extra)
+        self.sources = sources
+        return self
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        self.predict_ids, self.predict_extra = archs.ids.copy(), dict(archs.extra)
+        return np.zeros(len(archs))
+
+
+@pytest.mark.parametrize("board,target,protocol,k", [("help-nb201", "pixel2", "help", 20),
+                                                     ("help-nb201", "pixel2", "archbench", 5),
+                                                     ("nb201-cross-fidelity", "cifar10-valid", "archbench", 10)])
+def test_only_the_k_target_labels_reach_the_predictor(tables, board, target, protocol, k):
+    data = load_task(board, target)
+    (draw,) = draws(data, protocol, k, [3])
+    rec = Recorder()
+    fit_predict(data, draw, rec)
+    assert np.array_equal(rec.fit_ids, draw.train_ids) and len(rec.fit_ids) == k
+    truth = bench.load(data.task.target_benchmark).query(draw.train_ids, data.task.target_metric)
+    assert np.array_equal(rec.fit_y, truth)
+    with pytest.raises(ValueError):  # read-only: a predictor cannot write labels back
+        rec.fit_y[0] = 0.0
+    assert np.array_equal(rec.predict_ids, draw.query_ids)
+    assert not set(draw.train_ids) & set(draw.query_ids)
+    # side features are FLOPs only; the target never appears among them or among the sources
+    assert set(rec.fit_extra) <= {"flops", "params"} and set(rec.predict_extra) <= {"flops", "params"}
+    target_column = f"{data.task.target_benchmark}:{data.task.target_metric}"
+    assert target_column not in rec.sources.names
+    full_target = bench.load(data.task.target_benchmark).query(rec.sources.ids, data.task.target_metric)
+    for j in range(len(rec.sources.names)):
+        assert not np.allclose(rec.sources.values[:, j], full_target)
+
+
+def test_archbench_draws_are_nested_and_the_query_set_excludes_every_draw(tables):
+    data = load_task("help-nb201", "raspi4")
+    by_k = {k: draws(data, "archbench", k, [0, 1]) for k in KS}
+    for s in (0, 1):
+        for small, big in zip(KS, KS[1:], strict=False):
+            assert np.array_equal(by_k[small][s].train_ids, by_k[big][s].train_ids[:small])
+        query = by_k[5][s].query_ids
+        assert all(np.array_equal(query, by_k[k][s].query_ids) for k in KS)
+        assert len(query) == len(data.pool) - max(KS) and not set(query) & set(by_k[100][s].train_ids)
+    assert by_k[5][0].hash != by_k[5][1].hash
+    assert by_k[5][0].hash == draws(data, "archbench", 5, [0])[0].hash  # frozen: a redraw is identical
+
+
+def test_help_sampler_reproduces_helps_pool_trimming_and_references(tables, shared_data):
+    raw = shared_data / "help_latency" / "raw"
+    for board, folder, n_pool in (("help-nb201", "nasbench201", 900), ("help-fbnet", "fbnet", 4000)):
+        assert list(HELP_REFERENCE[board]) == read_pt(raw / folder / "hardware_embedding_index.pt")
+        data = load_task(board, "fpga")
+        lat = np.asarray(read_pt(raw / folder / "latency" / "fpga.pt"), dtype=np.float32)
+        pos = help_positions(data)
+        assert np.allclose(data.labels_of(pos), lat, rtol=1e-6)  # position p holds HELP's architecture p
+        # HELP loader.py: idx[np.argsort(lat[idx])[int(n*0.1):int(n*0.9)]] for the pool and the next 1,000
+        train_idx, valid_idx = np.arange(n_pool), np.arange(n_pool, n_pool + 1000)
+        want_pool = train_idx[np.argsort(lat[train_idx], kind="stable")[int(n_pool * 0.1):int(n_pool * 0.9)]]
+        want_query = valid_idx[np.argsort(lat[valid_idx], kind="stable")[100:900]]
+        pool, query = help_pool_and_query(data)
+        assert np.array_equal(pool, pos[want_pool]) and np.array_equal(query, pos[want_query])
+        (draw,) = draws(data, "help", 20, [0])
+        assert np.array_equal(draw.train_ids[:10], pos[list(HELP_REFERENCE[board])])
+        assert set(draw.train_ids[10:]) <= set(pool) and len(set(draw.train_ids)) == 20
+        assert np.array_equal(draw.query_ids, np.sort(query))
+
+
+def test_task_hashes_are_frozen(tables):
+    """The sha256 over every draw, as published in datasets/PROTOCOL.md (transfer track)."""
+    protocol_md = (Path(__file__).resolve().parents[1] / "datasets" / "PROTOCOL.md").read_text()
+    for board, target, protocol in (("help-nb201", "titan_rtx_256", "help"), ("help-fbnet", "eyeriss", "archbench"),
+                                    ("nb201-cross-fidelity", "cifar10-valid", "archbench")):
+        digest = task_hash(load_task(board, target), protocol)
+        assert f"| {board}/{target} | {protocol} | {digest} |" in protocol_md
+
+
+def _toy_batch(n: int = 12) -> ArchBatch:
+    space = bench.load("nb201-latency/help").space
+    codes = space.from_ids(np.arange(0, 15625, 15625 // n)[:n])
+    return ArchBatch(space, codes, space.to_ids(codes))
+
+
+def test_additive_recovers_hand_made_operation_costs(tables):
+    archs = _toy_batch(40)
+    cost = np.array([0.0, 0.5, 2.0, 7.0, 1.5])  # none, skip, conv1x1, conv3x3, avgpool
+    counts = np.stack([np.bincount(c, minlength=5) for c in archs.codes])
+    assert np.array_equal(op_counts(archs), counts)
+    y = 3.0 + counts @ cost
+    pred = AdditivePredictor().fit(archs, y).predict(archs)
+    assert np.allclose(pred, y, atol=0.05)
+
+
+def test_best_source_picks_the_monotone_table_and_fits_its_line(tables):
+    archs = _toy_batch(8)
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=8)
+    values = np.column_stack([rng.normal(size=8), 2.0 * y + 1.0, rng.normal(size=8)])
+    order = np.argsort(archs.ids)
+    sources = SourceTables(("a", "b", "c"), archs.ids[order], values[order])
+    model = BestSourcePredictor().fit(archs, y, sources=sources)
+    assert model.source_ == "b"
+    assert np.allclose(model.coef_, [0.5, -0.5])  # y = (s - 1) / 2, by hand
+    assert np.allclose(model.predict(archs), y)
+
+
+def test_nb201_flops_by_hand():
+    ops = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+    codes = np.array([[3] * 6, [2, 0, 0, 0, 0, 0], [1] * 6])
+    assert np.array_equal(nb201_flops(codes, ops), [6 * 9 * 15 * 262_144, 15 * 262_144, 0])
+
+
+def test_auto_chooses_by_leave_one_out_on_the_k_samples_only(tables):
+    data = load_task("help-nb201", "titan_rtx_256")
+    (draw,) = draws(data, "archbench", 20, [0])
+    auto = AutoTransferPredictor().fit(data.batch(draw.train_ids), data.labels_of(draw.train_ids), sources=data.sources)
+    assert auto.chosen_ == min(auto.loo_by_candidate_, key=auto.loo_by_candidate_.get)
+    # the same choice from the k labels alone: refitting each candidate reproduces its LOO error
+    again = AdditivePredictor().fit(data.batch(draw.train_ids), data.labels_of(draw.train_ids))
+    assert again.loo_mse() == pytest.approx(auto.loo_by_candidate_["additive"])
+
+
+PLUGIN = '''
+import numpy as np
+from predictors.base import Predictor
+
+class MeanOfK(Predictor):
+    """An ordinary (source-blind) plug-in: the mean of the k labels plus a FLOPs tie-break."""
+    name = "mean_of_k"
+    def fit(self, archs, y):
+        self.mean_ = float(np.mean(y))
+        return self
+    def predict(self, archs):
+        return self.mean_ + 1e-12 * archs.extra["flops"]
+'''
+
+
+def _cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ARCHBENCH_DATA": str(data_dir)}
+    return subprocess.run([sys.executable, "-m", "bench.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=600)
+
+
+def test_plugin_predictor_runs_through_the_cli_and_resumes(tables, tmp_path):
+    plugin = tmp_path / "mine.py"
+    plugin.write_text(PLUGIN)
+    args = ("transfer", "run", "--board", "nb201-cross-fidelity", "--predictors", f"{plugin}:MeanOfK,additive",
+            "--ks", "5", "--seeds", "2", "--no-ceiling", "--results-dir", str(tmp_path / "res"), "--quiet")
+    first = _cli(*args, data_dir=tables)
+    assert first.returncode == 0, first.stderr
+    assert "0 already there, 4 run" in first.stdout
+    assert "4 already there, 0 run" in _cli(*args, data_dir=tables).stdout
+    built = _cli("transfer", "build", "--results-dir", str(tmp_path / "res"), "--out", str(tmp_path / "lb"),
+                 data_dir=tables)
+    assert built.returncode == 0, built.stderr
+    df = pd.read_csv(tmp_path / "lb" / "nb201-cross-fidelity" / "summary.csv")
+    assert {"protocol", "predictor", "k", "device", "spearman_mean", "spearman_ci95"} <= set(df.columns)
+    mine = df[(df.predictor.str.endswith("MeanOfK")) & (df.device == "mean")]
+    assert len(mine) == 1 and mine.n_seeds.iloc[0] == 2
+    assert mine.kendall_mean.iloc[0] > 0.3  # FLOPs ranks 200-epoch accuracy far above chance
+    for ext in ("md", "html", "png"):
+        assert (tmp_path / "lb" / "nb201-cross-fidelity" / f"summary.{ext}").stat().st_size > 0
+
+
+@pytest.mark.parametrize("args,message", [
+    (("transfer", "run", "--board", "help-nb201", "--predictors", "nosuch"), "unknown predictor"),
+    (("transfer", "run", "--board", "help-nb201", "--ks", "7"), "k must be among"),
+    (("transfer", "run", "--board", "nbg-cross-dataset", "--protocol", "help"), "no HELP protocol"),
+    (("transfer", "run", "--board", "help-nb201", "--targets", "gpu9000", "--protocol", "help"), "not a help-protocol"),
+])
+def test_bad_input_one_line_exit_2(tables, tmp_path, args, message):
+    out = _cli(*args, "--results-dir", str(tmp_path), data_dir=tables)
+    assert out.returncode == 2 and message in out.stderr and out.stderr.count("\n") == 1, out.stderr
+    assert not any(tmp_path.rglob("*.npz"))
+
+
+def test_a_unit_from_another_draw_is_rerun(tables, tmp_path):
+    from bench.transfer.run import Unit, is_done, read_record, run_unit
+
+    unit = Unit("nb201-cross-fidelity", "cifar10-valid", "archbench", "additive", 5, 0)
+    run_unit(unit, tmp_path)
+    assert is_done(unit, tmp_path)
+    other = Unit("nb201-cross-fidelity", "cifar10-valid", "archbench", "additive", 5, 1)
+    run_unit(other, tmp_path)
+    unit.path(tmp_path).write_bytes(other.path(tmp_path).read_bytes())  # a file made from seed 1's draw
+    assert read_record(unit.path(tmp_path))["seed"] == 1 and not is_done(unit, tmp_path)
