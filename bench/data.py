@@ -8,11 +8,14 @@ different encodings) and indexes like an array, so scikit-learn's cross-validati
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from scipy.stats import norm, rankdata
 
+from bench.errors import UsageError
 from bench.spaces import SearchSpace
 
 #: the pseudo-encoding that stacks a batch's side features (parameters, FLOPs, zero-cost proxies)
@@ -104,3 +107,56 @@ def missing_encodings(wanted: tuple[str, ...] | list[str], offered: tuple[str, .
     """The encodings of ``wanted`` a benchmark cannot give (``offered`` by its space, :data:`EXTRA`
     only where it has side features)."""
     return [e for e in wanted if (not has_extra if e == EXTRA else e not in offered)]
+
+
+@dataclass(frozen=True, eq=False)
+class SourceTables:
+    """Labels of the source tables for every architecture of the space, looked up by id.
+
+    ``values`` is (n_ids, n_sources) aligned with the ascending ``ids``; ``names`` say what each
+    column is (``nb201-latency/help:latency_gold_6240``); ``archs`` (optional) are those
+    architectures, for pretraining on the sources. A predictor may read any of it.
+    """
+
+    names: tuple[str, ...]
+    ids: np.ndarray
+    values: np.ndarray
+    archs: ArchBatch | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.values.shape != (len(self.ids), len(self.names)):
+            expected = (len(self.ids), len(self.names))
+            raise ValueError(f"source values have shape {self.values.shape}, expected {expected}")
+        if len(self.ids) > 1 and not np.all(np.diff(self.ids) > 0):
+            raise ValueError("source ids must be ascending and unique")
+
+    def of(self, ids: np.ndarray) -> np.ndarray:
+        """(len(ids), n_sources) source labels of these architectures."""
+        return self.values[self._rows(ids)]
+
+    def standardized(self, ids: np.ndarray) -> np.ndarray:
+        """Source labels scaled by each column's mean and spread over the whole source table."""
+        if "mu" not in self._cache:
+            self._cache["mu"] = self.values.mean(axis=0)
+            self._cache["sd"] = np.where(self.values.std(axis=0) > 0, self.values.std(axis=0), 1.0)
+        return (self.of(ids) - self._cache["mu"]) / self._cache["sd"]
+
+    def normal_scores(self, ids: np.ndarray) -> np.ndarray:
+        """Each source column as rank-based normal scores over the whole table (robust to outliers)."""
+        if "normal" not in self._cache:
+            ranks = np.apply_along_axis(rankdata, 0, self.values)
+            self._cache["normal"] = norm.ppf((ranks - 0.5) / len(self.values))
+        return self._cache["normal"][self._rows(ids)]
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        rows = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        if len(ids) and not np.array_equal(self.ids[rows], ids):
+            raise UsageError("an architecture has no source labels (not in the source tables)")
+        return rows
+
+
+def accepts_sources(predictor: Any) -> bool:
+    """Whether ``predictor.fit`` takes the documented ``sources`` keyword."""
+    return "sources" in inspect.signature(predictor.fit).parameters

@@ -33,6 +33,15 @@ PREDICTORS: dict[str, str] = {
     "stack": "predictors.ensemble:StackedEnsemblePredictor",
 }
 
+#: the transfer track's own predictors (``fit(archs, y, sources=None)``); every name above works there too
+TRANSFER_PREDICTORS: dict[str, str] = {
+    name: f"predictors.transfer:{cls}" for name, cls in (
+        ("additive", "AdditivePredictor"), ("source_ridge", "SourceRidgePredictor"),
+        ("additive_source", "AdditiveSourcePredictor"), ("best_source", "BestSourcePredictor"),
+        ("flops", "FlopsPredictor"), ("xgb_transfer", "XGBTransferPredictor"),
+        ("pretrained", "PretrainedSourcePredictor"), ("auto", "AutoTransferPredictor"))
+}
+
 
 @runtime_checkable
 class ArchPredictor(Protocol):
@@ -46,6 +55,11 @@ class ArchPredictor(Protocol):
 def load_predictor_class(spec: str) -> type:
     """A predictor class from a registry name, ``package.module:Class`` or ``path/to/file.py:Class``."""
     return load_class(spec, PREDICTORS, "predictor", ("fit", "predict"))
+
+
+def load_transfer_predictor_class(spec: str) -> type:
+    """A transfer-track predictor: a transfer name, any ordinary predictor name, or a plug-in path."""
+    return load_class(spec, {**PREDICTORS, **TRANSFER_PREDICTORS}, "predictor", ("fit", "predict"))
 
 
 def get_predictor(spec: str, **params: Any) -> Any:

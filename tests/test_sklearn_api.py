@@ -131,14 +131,14 @@ def test_encodings_follow_each_instances_parameters():
 
 
 def test_the_harness_refuses_a_configuration_its_benchmark_cannot_feed(data_dir):
-    bm = bench.load("nb201/cifar10-valid")
+    bm = bench.load("nb201-analog/cifar10")  # built from its PyPI package, so no ../shared needed
     assert not [m for m in bm.metrics if m in ("params", "flops") or m.startswith("zc_")]
     # the class reads one-hot, but this configuration also reads side features nb201 does not have
     side = PredictorConfig.resolve("xgb", {"features": "onehot+extra"})
     with pytest.raises(UsageError, match="side features"):
-        plan_units(["nb201/cifar10-valid"], ["valid_acc"], [side], train_sizes=[10], seeds=1)
+        plan_units(["nb201-analog/cifar10"], ["digital_acc"], [side], train_sizes=[10], seeds=1)
     with pytest.raises(UsageError, match="bad feature spec"):
-        plan_units(["nb201/cifar10-valid"], ["valid_acc"], [PredictorConfig.resolve("mlp", {"features": "oneht"})],
+        plan_units(["nb201-analog/cifar10"], ["digital_acc"], [PredictorConfig.resolve("mlp", {"features": "oneht"})],
                    train_sizes=[10], seeds=1)
 
 

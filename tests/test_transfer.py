@@ -235,3 +235,21 @@ def test_a_unit_from_another_draw_is_rerun(tables, tmp_path):
     run_unit(other, tmp_path)
     unit.path(tmp_path).write_bytes(other.path(tmp_path).read_bytes())  # a file made from seed 1's draw
     assert read_record(unit.path(tmp_path))["seed"] == 1 and not is_done(unit, tmp_path)
+
+
+def test_transfer_registry_names_every_transfer_class() -> None:
+    """``bench`` lists the transfer predictors by string (it never imports ``predictors``); the list
+    and the classes' own names agree."""
+    import sys
+
+    from bench.predictor_registry import TRANSFER_PREDICTORS, load_transfer_predictor_class
+    from predictors.transfer import TRANSFER_CLASSES
+
+    assert {n: load_transfer_predictor_class(n) for n in TRANSFER_PREDICTORS} == TRANSFER_CLASSES
+    import subprocess
+
+    code = ("import sys, bench.transfer.run, bench.transfer.tasks; "
+            "print(any(m.startswith('predictors') for m in sys.modules))")
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -23,14 +23,12 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.atomic import atomic_path
+from bench.data import accepts_sources
 from bench.errors import ArchBenchError, UsageError
 from bench.metrics import kendall_tau, spearman, within_fraction
-from bench.plugins import load_class
+from bench.predictor_registry import ArchPredictor, load_transfer_predictor_class
 from bench.transfer.protocol import Draw, ceiling_seeds, draws, protocol_ks
 from bench.transfer.tasks import TaskData, load_task, targets
-from predictors import REGISTRY
-from predictors.base import Predictor
-from predictors.transfer import TRANSFER_REGISTRY, accepts_sources
 
 #: predictors the CLI runs when none are named (``flops`` only where a FLOPs/params side feature exists)
 DEFAULT_PREDICTORS: tuple[str, ...] = ("flops", "best_source", "additive", "source_ridge", "auto")
@@ -41,9 +39,9 @@ def default_predictors(board: str) -> tuple[str, ...]:
     return tuple(p for p in DEFAULT_PREDICTORS if not (board == "help-fbnet" and p == "flops"))
 
 
-def load_transfer_predictor(spec: str) -> type[Predictor]:
+def load_transfer_predictor(spec: str) -> type:
     """A transfer predictor by name, any ArchBench predictor name, or ``path.py:Class``."""
-    return load_class(spec, {**REGISTRY, **TRANSFER_REGISTRY}, "predictor", ("fit", "predict"))
+    return load_transfer_predictor_class(spec)
 
 
 def predictor_label(spec: str) -> str:
@@ -52,7 +50,7 @@ def predictor_label(spec: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", label)
 
 
-def fit_predict(data: TaskData, draw: Draw, predictor: Predictor) -> tuple[np.ndarray, dict[str, Any]]:
+def fit_predict(data: TaskData, draw: Draw, predictor: ArchPredictor) -> tuple[np.ndarray, dict[str, Any]]:
     """Fit on the draw's k target labels (plus the source tables, if ``fit`` takes them) and
     predict the query set. The predictor never receives another target label: ``y`` is the k
     labels (read-only) and the query batch carries side features only."""

@@ -13,11 +13,10 @@ from functools import cache
 import numpy as np
 
 import bench
+from bench.data import ArchBatch, SourceTables
 from bench.errors import UsageError
 from bench.importers.help_latency import HELP_ROLES
 from bench.protocol import FrozenSplits
-from predictors.base import ArchBatch
-from predictors.transfer import SourceTables
 
 #: NAS-Bench-Graph datasets over the full space (proteins covers 2,021 of 26,206 architectures,
 #: so it can be neither a complete source nor a comparable target)
