@@ -10,7 +10,7 @@ from bench.errors import ArchBenchError
 from bench.protocol import FrozenSplits
 
 
-def test_graphs_carry_the_frozen_split_and_its_labels(data_dir):
+def test_graphs_carry_the_frozen_split_and_its_labels(nb201_tables):
     bm = bench.load("nb201/cifar10-valid")
     splits = FrozenSplits(bm)
     train = bench.torch_geometric_dataset("nb201/cifar10-valid", "valid_acc", split="train", size=50, seed=2)
@@ -34,7 +34,7 @@ def test_graphs_carry_the_frozen_split_and_its_labels(data_dir):
     ({"seed": -1}, "at least 0"),
     ({"target": "valid_accuracy"}, "valid_acc"),
 ])
-def test_bad_requests_are_archbench_errors(kwargs, message, data_dir):
+def test_bad_requests_are_archbench_errors(kwargs, message, nb201_tables):
     args = {"name": "nb201/cifar10-valid", "target": "valid_acc", **kwargs}
     with pytest.raises(ArchBenchError, match=message):
         bench.torch_geometric_dataset(**args)

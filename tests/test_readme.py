@@ -19,7 +19,7 @@ def python_blocks() -> list[str]:
     return [b for b in blocks if not b.startswith(NOT_RUN)]
 
 
-def test_readme_python_examples_run(data_dir):
+def test_readme_python_examples_run(nb201_tables):
     import torch
 
     blocks = python_blocks()

@@ -13,8 +13,6 @@ import pandas as pd
 import pytest
 
 import bench
-from bench.errors import ArchBenchError
-from bench.importers.catalog import import_source
 from bench.importers.help_latency import read_pt
 from bench.transfer.protocol import HELP_REFERENCE, KS, draws, help_pool_and_query, help_positions, task_hash
 from bench.transfer.run import fit_predict
@@ -22,24 +20,12 @@ from bench.transfer.tasks import load, load_task, nb201_flops
 from predictors.base import ArchBatch
 from predictors.transfer import AdditivePredictor, AutoTransferPredictor, BestSourcePredictor, SourceTables, op_counts
 
-NEEDED = ("nb201-latency/help", "fbnet-latency/help", "nb201-12ep/cifar10", "nb201/cifar10-valid")
-
 
 @pytest.fixture(scope="module")
-def tables(shared_data, tmp_path_factory) -> Path:
-    """A data directory with the HELP, 12-epoch and 200-epoch NB201 tables (the user's, else imported)."""
-    try:
-        for name in NEEDED:
-            bench.load(name)
-        return Path(os.environ.get("ARCHBENCH_DATA", "~/.cache/archbench")).expanduser()
-    except ArchBenchError:
-        root = tmp_path_factory.mktemp("transfer-data")
-        import_source("nb201-landscapes", shared_data / "nb201_landscapes", root)
-        import_source("nb201-mini12", shared_data / "nb201_mini12" / "mini-bench-arch-cell-accs.pd", root)
-        import_source("help", shared_data / "help_latency" / "raw", root)
-        os.environ["ARCHBENCH_DATA"] = str(root)
-        load.cache_clear()
-        return root
+def tables(nb201_tables) -> Path:
+    """A data directory with the HELP, 12-epoch and 200-epoch NB201 tables."""
+    load.cache_clear()
+    return nb201_tables
 
 
 class Recorder:
