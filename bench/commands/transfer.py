@@ -33,26 +33,32 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Few-shot transfer tasks over ArchBench tables (datasets/PROTOCOL.md).")
     tsub = p.add_subparsers(dest="transfer_command", required=True)
     r = tsub.add_parser("run", help="run (or resume) a transfer board's units")
-    r.add_argument("--board", required=True, choices=BOARDS)
+    r.add_argument("--board", required=True, choices=BOARDS, help="the transfer board whose units to run")
     r.add_argument("--protocol", type=_protocols, default=None,
                    help="help and/or archbench (default: both where the board has them)")
     r.add_argument("--predictors", "--predictor", dest="predictors", type=csv_list, default=None,
                    help="registry names (flops, best_source, additive, source_ridge, additive_source, xgb_transfer, "
-                        "auto, or any ArchBench predictor) or path/to/file.py:Class")
+                        "auto, or any ArchBench predictor) or path/to/file.py:Class (default: flops, best_source, "
+                        "additive, source_ridge, auto; no flops on help-fbnet)")
     r.add_argument("--targets", type=csv_list, default=None, help="devices/datasets (default: the board's)")
-    r.add_argument("--ks", type=_ks, default=None, help="subset of 5,10,20,50,100 (HELP protocol: 20)")
+    r.add_argument("--ks", type=_ks, default=None,
+                   help="subset of 5,10,20,50,100 (default: all five; the HELP protocol always uses 20)")
     r.add_argument("--seeds", type=int_range(1, 1000), default=20, help="seeds per cell (default 20)")
-    r.add_argument("--no-ceiling", action="store_true", help="skip the ceiling units (trained on every non-query arch)")
-    r.add_argument("--results-dir", type=directory, default="results", help="unit files go to <dir>/transfer/...")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--no-ceiling", action="store_true",
+                   help="skip the ceiling units (trained on every non-query arch) (default: off)")
+    r.add_argument("--results-dir", type=directory, default="results",
+                   help="unit files go to <dir>/transfer/... (default: results)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
     r.set_defaults(func=cmd_run)
     b = tsub.add_parser("build", help="write leaderboards/transfer/<board>/summary.{csv,md,html,png}")
     b.add_argument("--board", choices=BOARDS, action="append", help="board(s) to build (default: all with results)")
-    b.add_argument("--results-dir", type=directory, default="results")
-    b.add_argument("--out", type=directory, default="leaderboards/transfer")
+    b.add_argument("--results-dir", type=directory, default="results",
+                   help="where `transfer run` stored its units (default: results)")
+    b.add_argument("--out", type=directory, default="leaderboards/transfer",
+                   help="output folder (default: leaderboards/transfer)")
     b.set_defaults(func=cmd_build)
     t = tsub.add_parser("tasks", help="list a board's tasks with the sha256 of their frozen draws")
-    t.add_argument("--board", choices=BOARDS, required=True)
+    t.add_argument("--board", choices=BOARDS, required=True, help="the board whose tasks to list")
     t.set_defaults(func=cmd_tasks)
 
 
