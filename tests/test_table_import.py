@@ -372,7 +372,9 @@ def test_nb201_table_of_class_representatives_answers_for_isomorphic_cells(share
     member = members.iloc[0]
     assert main(["--data-dir", str(tmp_path / "data"), "query", "mine/reps", member["arch_str"]]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[1].split("\t")[0] == str(member["cls"]) and float(out[1].split("\t")[-1]) == pytest.approx(expected[0])
+    fields = out[1].split("\t")  # input, canonical id, architecture, labels
+    assert fields[0] == member["arch_str"] and fields[1] == str(member["cls"])
+    assert float(fields[-1]) == pytest.approx(expected[0])
 
 
 # ---- imports: missing values, directions, duplicate keys, epochs per row, space_config ----------------
