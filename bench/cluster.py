@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -258,20 +259,25 @@ def _advance(bar: Any, runner: _Runner, out: ClaimedRun, waiting: list, last: st
     bar.update(1)
 
 
-class _Runner:
+class _Runner(ABC):
+    """Where claimed items run: in this process, or on a Dask cluster."""
+
     busy = 0
 
+    @abstractmethod
     def free(self) -> bool:
-        raise NotImplementedError
+        """Whether another item can be submitted now."""
 
+    @abstractmethod
     def submit(self, item: Any) -> None:
-        raise NotImplementedError
+        """Start one item."""
 
+    @abstractmethod
     def next(self, timeout: float | None) -> tuple[Any, tuple[bool, Any]] | None:
-        raise NotImplementedError
+        """The next finished item with (ok, result or error), or None after ``timeout``."""
 
-    def cancel(self) -> None:
-        pass
+    def cancel(self) -> None:  # noqa: B027 -- optional: only a cluster has work to call back
+        """Drop work not yet started (nothing to drop in this process)."""
 
 
 class _SerialRunner(_Runner):

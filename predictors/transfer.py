@@ -12,6 +12,7 @@ Model choice (ridge penalty, which candidate model) is made by leave-one-out on 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 import numpy as np
@@ -67,8 +68,9 @@ class TransferPredictor(Predictor):
             raise UsageError(f"predictor {self.name!r} needs source tables (run it on a transfer task)")
         return sources
 
+    @abstractmethod
     def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> TransferPredictor:
-        raise NotImplementedError
+        """Fit on the k target labels, reading ``sources`` as the task allows."""
 
     def loo_mse(self) -> float:
         """Leave-one-out mean squared error on the k training samples (set by ``fit``)."""
