@@ -66,7 +66,7 @@ def _bypass_norms(model: nn.Module) -> None:
 
 
 def _channels_last(model: nn.Module, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Image networks in channels-last layout: oneDNN's float convolutions run ~1.5x faster on it (same
+    """Image networks in channels-last layout: oneDNN's float convolutions take ~25 % less CPU on it (same
     values up to float rounding); graph inputs pass unchanged."""
     if not inputs or not isinstance(inputs[0], torch.Tensor) or inputs[0].dim() != 4:
         return inputs
