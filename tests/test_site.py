@@ -30,6 +30,7 @@ COMMITTED = REPO / "leaderboards"
 BOARDS = ("nb201-latency/help/latency_eyeriss", "nb201-latency/help/latency_titan_rtx_256",
           "nasbench-graph/cora/valid_acc", "naslib-zc/nb201-cifar10/val_acc")
 SEARCH = "search/nasbench-graph/cora"
+TRANSFER = "transfer/help-nb201"
 EVIL_NAME = "<script>alert(1)</script>"
 EVIL_VALUE = '"><img src=x onerror=alert(1)>'
 EVIL_CARD = f"# Dataset card: `evil/table`\n\n{EVIL_NAME} {EVIL_VALUE} [click](javascript:alert(1))\n"
@@ -44,6 +45,7 @@ def make_site(root: Path) -> Path:
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(COMMITTED / f"{rel}{ext}", dest)
     shutil.copytree(COMMITTED / SEARCH, out / SEARCH)
+    shutil.copytree(COMMITTED / TRANSFER, out / TRANSFER)
     shutil.copytree(COMMITTED / "ranks", out / "ranks")
     evil = pd.read_csv(COMMITTED / "nasbench-graph/cora/valid_acc.csv")
     evil = evil.assign(benchmark="evil/table")
@@ -85,8 +87,12 @@ def test_site_pages_hold_the_board_and_inert_user_strings(site: Path) -> None:
     for rel in BOARDS:
         assert f'href="{rel}.html"' in index
     for section in ("NAS-Bench-Graph", "Latency · NB201 (HELP)", "NASLib zero-cost · nb201", "Imported tables",
-                    "Search"):
+                    "Search boards", "Transfer boards"):
         assert f">{section}</h2>" in index
+    assert f'href="{SEARCH}/index.html"' in index and f'href="{TRANSFER}/index.html"' in index
+    transfer = (site / TRANSFER / "index.html").read_text()
+    assert "<img src=\"summary.png\"" in transfer and "<th>predictor</th>" in transfer
+    assert "href=\"../index.html\">transfer</a>" in transfer  # back to the transfer index
     board = (site / "nb201-latency/help/latency_eyeriss.html").read_text()
     csv = pd.read_csv(site / "nb201-latency/help/latency_eyeriss.csv")
     best = csv[csv["train_size"] == csv["train_size"].max()].sort_values("rank").iloc[0]

@@ -50,12 +50,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="unit files go to <dir>/transfer/... (default: results)")
     r.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
     r.set_defaults(func=cmd_run)
-    b = tsub.add_parser("build", help="write leaderboards/transfer/<board>/summary.{csv,md,html,png}")
+    b = tsub.add_parser("build", help="write leaderboards/transfer/<board>/summary.{csv,md,png}")
     b.add_argument("--board", choices=BOARDS, action="append", help="board(s) to build (default: all with results)")
     b.add_argument("--results-dir", type=directory, default="results",
                    help="where `transfer run` stored its units (default: results)")
     b.add_argument("--out", type=directory, default="leaderboards/transfer",
                    help="output folder (default: leaderboards/transfer)")
+    b.add_argument("--from-csv", action="store_true",
+                   help="re-render summary.md/png from the committed summary.csv files, without unit files "
+                        "(default: off)")
     b.set_defaults(func=cmd_build)
     t = tsub.add_parser("tasks", help="list a board's tasks with the sha256 of their frozen draws")
     t.add_argument("--board", choices=BOARDS, required=True, help="the board whose tasks to list")
@@ -84,11 +87,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from bench.transfer.board import build, write_index
+    from bench.transfer.board import build, rebuild_from_csv, write_index
 
-    boards = args.board or [b for b in BOARDS if (Path(args.results_dir) / "transfer" / b).is_dir()]
-    for board in boards:
-        print(build(Path(args.results_dir), board, Path(args.out)) / "summary.csv")
+    out = Path(args.out)
+    if args.from_csv:
+        for board in args.board or [b for b in BOARDS if (out / b / "summary.csv").is_file()]:
+            print(rebuild_from_csv(out, board) / "summary.md")
+    else:
+        for board in args.board or [b for b in BOARDS if (Path(args.results_dir) / "transfer" / b).is_dir()]:
+            print(build(Path(args.results_dir), board, out) / "summary.csv")
     print(write_index(Path(args.out)))
     return 0
 

@@ -2,10 +2,10 @@
 
 Pages: the landing page (every board grouped by family, one line each with its best predictor),
 one page per family, per board (navigation, CSV download, dataset card, predictor configurations),
-a latency overview per family with device settings, one page per search board, and the
-cross-benchmark rank page. Tables are sorted and filtered by ``static/site.js``; nothing is loaded
-from elsewhere, so the site works from ``file://``. Pages depend only on the files read, so
-building twice gives the same bytes.
+a latency overview per family with device settings, one page per search board and per transfer board
+(each section with its index), and the cross-benchmark rank page. Tables are sorted and filtered by
+``static/site.js``; nothing is loaded from elsewhere, so the site works from ``file://``. Pages depend
+only on the files read, so building twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -31,11 +31,18 @@ from bench.site.catalog import (
     group_order,
     group_title,
     latency_setting,
-    search_pages,
+    summary_pages,
 )
 from bench.site.markdown import render, same_folder_links
 
 STATIC = ("site.css", "site.js")
+#: sections of boards kept as Markdown summaries: folder -> (title, what the landing page says of them)
+SECTIONS = {
+    "search": ("Search boards", "Simulated NAS runs on the tabular benchmarks: anytime curves and Pareto fronts."),
+    "transfer": ("Transfer boards", "Few target labels plus fully known source tables: a new device's latency, a "
+                 "new dataset's accuracy, or the full-budget accuracy (protocol: datasets/PROTOCOL.md, transfer "
+                 "track)."),
+}
 
 
 def inline(text: Any) -> Markup:
@@ -210,20 +217,22 @@ class Site:
         self.write(m.rel_html, "markdown.html", title=m.title, body=render(text, same_folder_links(exists)),
                    csv=m.csv, crumbs=crumbs, neighbours=list(neighbours))
 
-    def search(self) -> list[MarkdownFile]:
-        pages = search_pages(self.root)
-        index = "search/index.html"
+    def summaries(self, section: str, title: str, pages: list[MarkdownFile]) -> None:
+        """One page per Markdown board of a section (search, transfer), with its neighbours, and the section index."""
+        index = f"{section}/index.html"
         for i, m in enumerate(pages):
             near = [{"href": _href(m.rel_html, pages[j].rel_html), "rel": rel, "arrow": arrow,
                      "text": pages[j].title} for j, rel, arrow in ((i - 1, "prev", "←"), (i + 1, "next", "→"))
                     if 0 <= j < len(pages)]
-            self.markdown_page(m, [{"text": "search", "href": _href(m.rel_html, index)},
+            self.markdown_page(m, [{"text": section, "href": _href(m.rel_html, index)},
                                    {"text": m.title, "href": "index.html"}], near)
         if pages:
-            header, rows = self.search_table(index, pages)
-            self.write(index, "family.html", title="Search boards", family="search", boards=pages, latency=None,
-                       header=header, rows=rows, crumbs=[{"text": "search", "href": "index.html"}])
-        return pages
+            header, rows = self.summary_table(section, index, pages)
+            self.write(index, "family.html", title=title, family=section, boards=pages, latency=None,
+                       header=header, rows=rows, crumbs=[{"text": section, "href": "index.html"}])
+
+    def summary_table(self, section: str, page: str, pages: list[MarkdownFile]) -> tuple[list[str], list[list[Any]]]:
+        return self.search_table(page, pages) if section == "search" else self.transfer_table(page, pages)
 
     def search_table(self, page: str, pages: list[MarkdownFile]) -> tuple[list[str], list[list[Any]]]:
         rows = []
@@ -240,7 +249,31 @@ class Site:
                          {"text": best, "href": None, "sort": None}])
         return ["search board", "algorithms", "largest budget", "best at the largest budget (lowest regret)"], rows
 
-    def landing(self, search: list[MarkdownFile], ranks: str | None, provenance: str | None) -> None:
+    def transfer_table(self, page: str, pages: list[MarkdownFile]) -> tuple[list[str], list[list[Any]]]:
+        """Per transfer board: its predictors, the largest k, and the best mean over targets there (with the
+        ceiling of the same predictor trained on every non-query architecture)."""
+        rows = []
+        for m in pages:
+            s = pd.read_csv(m.md.parent / m.csv, dtype={"k": str}) if m.csv else pd.DataFrame()
+            best, largest, metric = "–", "–", "–"
+            if not s.empty and {"protocol", "predictor", "k", "device"} <= set(s.columns):
+                metric = "spearman" if m.title.startswith("help-") else "kendall"
+                own = s[(s["protocol"] == "archbench") & (s["device"] == "mean") & (s["k"] != "all")]
+                if not own.empty:
+                    k = max(own["k"].astype(int))
+                    last = own[own["k"].astype(int) == k].sort_values([f"{metric}_mean", "predictor"],
+                                                                       ascending=[False, True])
+                    top = last.iloc[0]
+                    largest = str(k)
+                    best = (f"{top['predictor']} ({_fmt(top[f'{metric}_mean'])}; ceiling "
+                            f"{_fmt(top[f'ceiling_{metric}'])})")
+            rows.append([{"text": m.title, "href": _href(page, m.rel_html), "sort": None},
+                         str(s["predictor"].nunique()) if "predictor" in s.columns else "–", largest, metric,
+                         {"text": best, "href": None, "sort": None}])
+        return ["transfer board", "predictors", "largest k", "metric",
+                "best mean over targets at the largest k (protocol archbench)"], rows
+
+    def landing(self, sections: dict[str, list[MarkdownFile]], ranks: str | None, provenance: str | None) -> None:
         page = "index.html"
         groups: dict[str, list[BoardFile]] = {}
         for b in sorted(self.boards, key=lambda b: b.rel):
@@ -255,13 +288,17 @@ class Site:
                         "rows": [self.board_row(page, b, settings) for b in boards],
                         "families": [{"name": f, "href": self.family_page(f), "latency": self.latency_page(f)}
                                      for f in families]})
-        header, rows = self.search_table(page, search)
+        extra = []
+        for section, pages in sections.items():
+            if pages:
+                header, rows = self.summary_table(section, page, pages)
+                extra.append({"anchor": section, "title": SECTIONS[section][0], "note": SECTIONS[section][1],
+                              "href": f"{section}/index.html", "header": header, "rows": rows})
         intro = (f"{len(self.boards)} predictor boards from `archbench leaderboard build`; protocol: "
                  "`datasets/PROTOCOL.md`. Each board has a page (sortable tables, CSV download, dataset card, "
                  "predictor configurations) and a plot; click a column header to sort, type in a box to filter.")
         self.write(page, "index.html", title="Leaderboards", intro=intro, groups=out, ranks=ranks,
-                   provenance=provenance,
-                   search={"href": "search/index.html", "header": header, "rows": rows} if search else None)
+                   provenance=provenance, sections=extra)
 
     def build(self) -> list[Path]:
         self.static()
@@ -269,19 +306,20 @@ class Site:
         ranks = MarkdownFile(ranks_md, "ranks/index.html", "Cross-benchmark average ranks") \
             if ranks_md.is_file() else None
         provenance = MarkdownFile(provenance_md, "PROVENANCE.html", "Provenance") if provenance_md.is_file() else None
-        search = search_pages(self.root)
-        self.markdown_pages = [p for p in (ranks, provenance) if p] + search
+        sections = {section: summary_pages(self.root, section) for section in SECTIONS}
+        self.markdown_pages = [p for p in (ranks, provenance) if p] + [m for ms in sections.values() for m in ms]
         for family in self.families:
             self.family(family)
             self.latency(family)
             for i in range(len(self.families[family])):
                 self.board(family, i)
-        self.search()
+        for section, pages in sections.items():
+            self.summaries(section, SECTIONS[section][0], pages)
         if ranks:
             self.markdown_page(ranks, [{"text": "average ranks", "href": "index.html"}])
         if provenance:
             self.markdown_page(provenance, [{"text": "provenance", "href": "PROVENANCE.html"}])
-        self.landing(search, ranks.rel_html if ranks else None, provenance.rel_html if provenance else None)
+        self.landing(sections, ranks.rel_html if ranks else None, provenance.rel_html if provenance else None)
         return self.written
 
 

@@ -1,4 +1,5 @@
-"""What the site shows, read from a leaderboard folder: boards grouped by family, latency settings, search boards.
+"""What the site shows, read from a leaderboard folder: boards grouped by family, latency settings, search and
+transfer boards.
 
 Everything comes from files already under the folder (board CSVs, search ``summary.csv``/``.md``, the
 rank page), so the site can be rebuilt from committed CSVs without stored results.
@@ -25,7 +26,6 @@ NAMED_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 NASLIB_FAMILY = "naslib-zc"
 _NASLIB_SUBSET = re.compile(r"(tnb101-(?:macro|micro)|nb\d+)")
 IMPORTED = "Imported tables"
-TRANSFER = "Transfer"
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,6 @@ def group_title(board: BoardFile) -> str:
         dataset = board.rel.split("/")[1] if "/" in board.rel else board.benchmark
         m = _NASLIB_SUBSET.match(dataset)
         return f"NASLib zero-cost · {m.group(1) if m else dataset}"
-    if "transfer" in board.family:
-        return TRANSFER
     for title, families in NAMED_GROUPS:
         if board.family in families:
             return title
@@ -127,11 +125,12 @@ class MarkdownFile:
     csv: str | None = None
 
 
-def search_pages(root: Path) -> list[MarkdownFile]:
-    """Every search board (``summary.md`` with its ``summary.csv``) under ``<root>/search``."""
+def summary_pages(root: Path, section: str) -> list[MarkdownFile]:
+    """Every board of a section kept as Markdown (``summary.md`` with its ``summary.csv``) under
+    ``<root>/<section>``: the search boards, the transfer boards."""
     pages = []
-    for md in sorted((root / "search").rglob("summary.md")) if (root / "search").is_dir() else []:
+    for md in sorted((root / section).rglob("summary.md")) if (root / section).is_dir() else []:
         folder = md.parent.relative_to(root).as_posix()
         csv = "summary.csv" if (md.parent / "summary.csv").is_file() else None
-        pages.append(MarkdownFile(md, f"{folder}/index.html", folder.removeprefix("search/"), csv))
+        pages.append(MarkdownFile(md, f"{folder}/index.html", folder.removeprefix(f"{section}/"), csv))
     return pages
