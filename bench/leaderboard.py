@@ -539,8 +539,10 @@ def build_leaderboards(
     progress: bool = False,
     cards_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    targets: list[str] | None = None,
 ) -> list[Board]:
-    """Write every board found in ``results_dir`` (optionally only some benchmarks), re-render the pages
+    """Write every board found in ``results_dir`` (optionally only some benchmarks and targets, so boards
+    whose units are complete can be built while others still run), re-render the pages
     of boards already under ``out_dir``, and write the index (``README.md``) and the site (``index.html``)."""
     from bench.evaluation import ResultStore
 
@@ -554,6 +556,12 @@ def build_leaderboards(
         if unknown:
             raise UsageError(f"no results for {', '.join(unknown)} in {results_dir}")
         rows = rows[rows["benchmark"].isin(benchmarks)]
+    if targets:
+        unknown = sorted(set(targets) - set(rows["target"]))
+        if unknown:
+            raise UsageError(f"no results for target(s) {', '.join(unknown)} in {results_dir}"
+                             + (f" for {', '.join(benchmarks)}" if benchmarks else ""))
+        rows = rows[rows["target"].isin(targets)]
     out = Path(out_dir)
     summary = summarize(rows, store, n_boot, progress=progress)
     boards = [write_board(board.reset_index(drop=True), out)

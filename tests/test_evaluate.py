@@ -379,6 +379,16 @@ def test_board_names_configs_of_one_predictor_by_the_params_that_differ(plugin, 
     assert "| ridge[alpha=0.5] |" in text and "| ridge[alpha=50] |" in text
     board = pd.read_csv(lb / "nasbench-graph" / "cora" / "valid_acc.csv")
     assert sorted(json.loads(p)["alpha"] for p in board["params"]) == [0.5, 50]
+    # --target builds only the boards of that target; one with no results is refused in one line
+    only = tmp_path / "only"
+    assert main(["leaderboard", "build", "--results-dir", str(res), "--out", str(only), "--target", "valid_acc"]) == 0
+    assert (only / "nasbench-graph" / "cora" / "valid_acc.csv").is_file()
+    capsys.readouterr()
+    assert main(["leaderboard", "build", "--results-dir", str(res), "--out", str(tmp_path / "none"),
+                 "--target", "latency"]) == 2
+    err = capsys.readouterr().err
+    assert "no results for target(s) latency" in err and err.count("\n") == 1
+    assert not (tmp_path / "none" / "nasbench-graph").exists()
 
 
 def test_cli_quick_mode_defaults(plugin, tmp_path, capsys, monkeypatch, data_dir):

@@ -73,6 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output folder (default: leaderboards)")
     b.add_argument("--benchmark", type=csv_list, metavar="NAME[,NAME...]",
                    help="only these benchmarks (default: every benchmark in the results)")
+    b.add_argument("--target", type=csv_list, metavar="METRIC[,METRIC...]",
+                   help="only the boards of these targets, e.g. latency (default: every target in the results)")
     b.add_argument("--bootstrap", type=int_range(100, 100_000), default=N_BOOT, metavar="B",
                    help=f"bootstrap resamples of the test set per board, for intervals and tests (default: {N_BOOT})")
     b.add_argument("--from-csv", action="store_true",
@@ -182,7 +184,8 @@ def cmd_leaderboard_build(args: argparse.Namespace) -> int:
         frames = [frame for _, frame in found]
     else:
         boards = build_leaderboards(args.results_dir, args.out, args.benchmark or None, n_boot=args.bootstrap,
-                                    progress=True, cards_dir=cards, data_dir=data_dir(args.data_dir))
+                                    progress=True, targets=args.target or None, cards_dir=cards,
+                                    data_dir=data_dir(args.data_dir))
         import pandas as pd
 
         frames = [pd.read_csv(b.csv) for b in boards]
