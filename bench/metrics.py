@@ -453,17 +453,21 @@ def score_resamples(
 
 
 # -- over seeds ---------------------------------------------------------------------------------------
-def mean_ci95(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
-    """(mean, half-width of the 95 % t-interval) over seeds, ignoring NaN; half-width NaN below 2 values."""
-    v = np.asarray(values, dtype=np.float64)
-    v = v[~np.isnan(v)]
-    if v.size == 0:
-        return float("nan"), float("nan")
-    mean = float(v.mean())
-    if v.size < 2:
-        return mean, float("nan")
-    sem = float(v.std(ddof=1)) / np.sqrt(v.size)
-    return mean, float(stats.t.ppf(0.975, v.size - 1) * sem)
+def mean_ci95(values: Sequence[float] | np.ndarray, axis: int = 0) -> tuple[Any, Any]:
+    """Mean and half-width of the 95 % Student-t interval over seeds along ``axis``, ignoring NaN (half-width
+    NaN below two values). Floats for 1-D input, arrays otherwise: boards, search summaries and transfer
+    boards all take their seed intervals from here."""
+    x = np.asarray(values, dtype=np.float64)
+    n = (~np.isnan(x)).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices and fewer than two samples
+        mean = np.nanmean(x, axis=axis) if x.size else np.full(np.delete(x.shape, axis), np.nan)
+        sd = np.nanstd(x, axis=axis, ddof=1) if x.size else mean
+        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    if np.ndim(mean) == 0:
+        return float(mean), float(half)
+    return mean, half
 
 
 def paired_pvalue(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, method: str = "t") -> float:

@@ -25,33 +25,17 @@ Summary columns (one row per algorithm config):
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from bench.metrics import mean_ci95
 from bench.search.multi_objective import hypervolume, pareto_mask
 from bench.search.problem import SearchProblem
 from bench.search.results import RunConfig, SearchRun
 
 TIME_GRID_POINTS = 200
-
-
-def mean_ci95(samples: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and half-width of the 95 % Student-t interval, ignoring NaN (NaN width below two samples)."""
-    x = np.asarray(samples, dtype=np.float64)
-    n = (~np.isnan(x)).sum(axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices and fewer than two samples
-        mean = np.nanmean(x, axis=axis) if x.size else np.full(np.delete(x.shape, axis), np.nan)
-        sd = np.nanstd(x, axis=axis, ddof=1) if x.size else mean
-        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-    half = np.where(n >= 2, half, np.nan)
-    if np.ndim(mean) == 0:
-        return float(mean), float(half)
-    return mean, half
 
 
 def incumbent_index(values: np.ndarray) -> np.ndarray:

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
+from bench.metrics import mean_ci95
 from bench.transfer.run import read_record
 from bench.transfer.tasks import HELP_FOLDERS, help_roles
 
@@ -42,10 +42,7 @@ TARGETS: dict[str, tuple[str, str, str, dict[str, float], bool]] = {
 
 
 def _ci95(values: np.ndarray) -> float:
-    values = values[np.isfinite(values)]
-    if len(values) < 2:
-        return float("nan")
-    return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    return mean_ci95(values[np.isfinite(values)])[1]
 
 
 def collect(results: Path, board: str) -> list[dict[str, Any]]:
