@@ -185,3 +185,17 @@ class _Generic:
 
     def __getattr__(self, attr):
         return getattr(self._space, attr)
+
+
+def test_runs_equal_the_stored_reference_of_the_plain_event_loop(data_dir):
+    """Rows, start/finish times and workers of multi-worker runs (rs, rea, ls, mo; query and time
+    budgets) equal, bit for bit, those the plain ask/tell event loop produced before it was optimised."""
+    import json
+
+    import simulator_reference as ref
+
+    expected = json.loads(ref.PATH.read_text())
+    prob = ref.problem()
+    for case in ref.CASES:
+        key = ref.case_key(case)
+        assert ref.run_case(prob, case) == expected[key], key
