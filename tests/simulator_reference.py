@@ -44,9 +44,14 @@ def case_key(case: tuple) -> str:
     return f"{case[0]}/seed{case[1]}/w{case[2]}/{case[3]}{case[4][0]}"
 
 
-def run_case(prob: SearchProblem, case: tuple) -> dict[str, list]:
+def run_case(prob: SearchProblem, case: tuple, by_code: bool = False) -> dict[str, list]:
+    """One reference run; ``by_code`` drives the algorithm through ask/tell even where it has row methods."""
     name, seed, workers, budget, unit = case
-    log = simulate(prob, make_algorithm(name, seed=seed), budget, unit, workers=workers)
+    algorithm = make_algorithm(name, seed=seed)
+    if by_code:
+        cls = type(algorithm)
+        algorithm.__class__ = type(f"ByCode{cls.__name__}", (cls,), {"ask": cls.ask, "tell": cls.tell})
+    log = simulate(prob, algorithm, budget, unit, workers=workers)
     return {"rows": log.rows.tolist(), "start": log.start.tolist(), "finish": log.finish.tolist(),
             "worker": log.worker.tolist()}
 
