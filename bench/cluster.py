@@ -39,8 +39,8 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 #: Dask settings of the LocalCluster ``--jobs N`` starts (its worker processes get them through their
 #: nannies). By default Dask wakes every server each 20 ms to check its event loop, samples each
 #: worker's stack each 10 ms for the dashboard's profile, polls each worker's memory each 100 ms and
-#: balances work each 100 ms: 5 % of a core per idle worker and 9 % in the scheduler's process,
-#: measured on a 2-core machine, which a grid of cheap units paid per unit. With these, under 1 %
+#: its system metrics each 500 ms: 5 % of a core per idle worker and 9 % in the scheduler's process,
+#: measured on a 2-core machine, which a grid of cheap units paid per unit. With these, about 1 %
 #: each. A blocked event loop is still reported (after ``distributed.admin.tick.limit``, 3 s), the
 #: dashboard still profiles (at 100 ms) and memory limits still hold (checked each 0.5 s).
 LOCAL_CLUSTER_CONFIG = {
@@ -48,7 +48,6 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.profile.interval": "100ms",
     "distributed.worker.memory.monitor-interval": "500ms",
-    "distributed.scheduler.work-stealing-interval": "1s",
 }
 
 

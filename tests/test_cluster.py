@@ -186,6 +186,18 @@ def test_cheap_units_go_several_to_a_task_and_a_killed_batch_runs_again(plugin, 
     assert not list((tmp_path / "res").rglob("*.claim*"))
 
 
+def test_local_cluster_workers_run_with_the_quieter_settings(client):
+    """--jobs N starts workers that wake each 1 s, not each 20 ms (an idle worker cost 5 % of a core,
+    which a grid of cheap units paid per unit)."""
+    import dask
+
+    from bench.cluster import LOCAL_CLUSTER_CONFIG
+
+    for key, value in LOCAL_CLUSTER_CONFIG.items():
+        assert set(client.run(dask.config.get, key).values()) == {value}, key
+    assert dask.config.get("distributed.admin.tick.interval") == "1s"  # the scheduler's process too
+
+
 def test_a_unit_that_raises_on_a_worker_is_reported_and_the_others_go_on(plugin, client, tmp_path):
     good = PredictorConfig.resolve(f"{plugin}:SlowRidge")
     bad = PredictorConfig.resolve(f"{plugin}:SlowRidge", {"alpha": -1.0})
