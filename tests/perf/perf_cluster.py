@@ -192,7 +192,7 @@ def scaling(workers: list[int], pause: float, per_worker: int, tmp: Path) -> Non
     n_units = per_worker * max(workers)
     units = grid(PredictorConfig.resolve(f"{plugin}:PausedRidge", {"pause": pause}), n_units)
     print(f"\nscaling: {n_units} CPU-light units (ridge after a {pause:g} s pause) on LocalCluster(N)")
-    print(f"  {'workers':>7} {'wall s':>8} {'units/s':>8} {'speed-up':>8} {'ideal':>6}")
+    print(f"  {'workers':>7} {'wall s':>8} {'units/s':>8} {'speed-up':>8} {'ideal':>6}  load average after")
     base = None
     reference = None
     for n in workers:
@@ -204,7 +204,7 @@ def scaling(workers: list[int], pause: float, per_worker: int, tmp: Path) -> Non
         assert len(report.ran) == n_units and not report.failed
         rate = n_units / wall
         base = base or rate / workers[0]
-        print(f"  {n:>7} {wall:>8.2f} {rate:>8.2f} {rate / base:>8.2f} {n:>6}")
+        print(f"  {n:>7} {wall:>8.2f} {rate:>8.2f} {rate / base:>8.2f} {n:>6}  {_load().split(' ', 2)[2]}")
         got = rows(tmp / f"w{n}")
         reference = reference or got
         if not identical(reference, got):
