@@ -145,6 +145,59 @@ def test_a_killed_worker_costs_a_rerun_not_a_row(plugin, client, serial, tmp_pat
     assert not list((tmp_path / "res").rglob("*.claim*"))
 
 
+@pytest.mark.slow
+def test_cheap_units_go_several_to_a_task_and_a_killed_batch_runs_again(plugin, client, tmp_path, monkeypatch):
+    """Once units prove cheap they are batched (fewer Dask tasks than units); SIGKILL a worker in the
+    middle of a batch: the batch runs again elsewhere, every row is stored once and equals the serial one."""
+    from distributed import get_task_stream
+
+    from bench.cluster import _DaskRunner
+
+    monkeypatch.setattr(_DaskRunner, "TASK_SECONDS", 3.0)  # units of ~0.15 s would go ~20 to a task
+    trace = tmp_path / "trace"
+    trace.mkdir()
+    (trace / "go").touch()
+    units = plan_units([BM], ["valid_acc"], [PredictorConfig.resolve(f"{plugin}:SlowRidge", {"trace": str(trace),
+                                                                                            "pause": 0.1})], [10], 60)
+    reference = plan_units([BM], ["valid_acc"], [PredictorConfig.resolve(f"{plugin}:SlowRidge")], [10], 60)
+    assert not evaluate(reference, tmp_path / "serial", progress=False).failed
+    killed: list[int] = []
+
+    def kill_a_worker_mid_batch() -> None:
+        deadline = time.time() + 120
+        while not killed and time.time() < deadline:
+            fits = sorted(_fits(trace), key=lambda f: int(f[3]))
+            if len(fits) >= 12:  # past the first single-unit tasks: batches run now
+                pid = int(fits[-1][0])
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_a_worker_mid_batch)
+    killer.start()
+    with get_task_stream(client) as tasks:
+        report = evaluate(units, tmp_path / "res", client=client, progress=False)
+    killer.join()
+    assert killed and not report.failed and len(report.ran) == len(units)
+    batches = [t for t in tasks.data if str(t["key"]).startswith("_guarded_batch")]
+    assert len(batches) < 0.75 * len(units)  # several units to a task (fewer towards the end)
+    assert len(_fits(trace)) > len(units)  # the killed batch ran again
+    _same(_by_unit(tmp_path / "res"), _by_unit(tmp_path / "serial"))
+    assert not list((tmp_path / "res").rglob("*.claim*"))
+
+
+def test_local_cluster_workers_run_with_the_quieter_settings(client):
+    """--jobs N starts workers that wake each 1 s, not each 20 ms (an idle worker cost 5 % of a core,
+    which a grid of cheap units paid per unit)."""
+    import dask
+
+    from bench.cluster import LOCAL_CLUSTER_CONFIG
+
+    for key, value in LOCAL_CLUSTER_CONFIG.items():
+        assert set(client.run(dask.config.get, key).values()) == {value}, key
+    assert dask.config.get("distributed.admin.tick.interval") == "1s"  # the scheduler's process too
+
+
 def test_a_unit_that_raises_on_a_worker_is_reported_and_the_others_go_on(plugin, client, tmp_path):
     good = PredictorConfig.resolve(f"{plugin}:SlowRidge")
     bad = PredictorConfig.resolve(f"{plugin}:SlowRidge", {"alpha": -1.0})

@@ -11,6 +11,7 @@ import pytest
 import bench
 from bench.errors import UsageError
 from bench.search import SearchAlgorithm, SearchProblem, UniformStream, simulate, simulate_seed_batch
+from bench.search.base import row_methods
 from bench.search.evolution import RegularizedEvolution
 from bench.search.neighbours import build_neighbour_table
 from bench.search.random_search import RandomSearch
@@ -185,3 +186,43 @@ class _Generic:
 
     def __getattr__(self, attr):
         return getattr(self._space, attr)
+
+
+@pytest.mark.parametrize("by_code", [False, True], ids=["row-methods", "ask-tell"])
+def test_runs_equal_the_stored_reference_of_the_plain_event_loop(data_dir, by_code):
+    """Rows, start/finish times and workers of multi-worker runs (rs, rea, ls, mo; query and time
+    budgets) equal, bit for bit, those the plain ask/tell event loop produced before it was optimised,
+    whether the simulator drives the algorithm by rows (``ask_row``/``tell_row``) or by code rows."""
+    import json
+
+    import simulator_reference as ref
+
+    expected = json.loads(ref.PATH.read_text())
+    prob = ref.problem()
+    for case in ref.CASES:
+        key = ref.case_key(case)
+        assert ref.run_case(prob, case, by_code) == expected[key], key
+
+
+def test_row_methods_stand_in_only_where_ask_and_tell_are_not_overridden_below_them():
+    class Logged(RegularizedEvolution):  # overrides ask only: must be driven through ask/tell
+        def ask(self):
+            return super().ask()
+
+    class RowsToo(Logged):
+        def ask_row(self):
+            return super().ask_row()
+
+    assert row_methods(RegularizedEvolution()) is not None and row_methods(RandomSearch()) is not None
+    assert row_methods(Logged()) is None
+    assert row_methods(RowsToo()) is not None
+    assert row_methods(Scripted()) is None  # no row methods at all
+    spied = RegularizedEvolution()
+    spied.tell = lambda code, value: None  # an instance whose tell was replaced
+    assert row_methods(spied) is None
+
+
+def test_stream_steps_as_lists_equal_the_array_steps():
+    a, b = UniformStream(3, 4, block=7), UniformStream(3, 4, block=7)
+    for _ in range(30):
+        assert b.next_list() == a.next().tolist()

@@ -10,6 +10,12 @@ Values are oriented so that *higher is better*: the simulator negates lower-is-b
 (latency, error). Single-objective algorithms get a float; multi-objective ones
 (``multi_objective = True``) get one value per objective.
 
+Rows instead of codes. An algorithm may also implement ``ask_row()`` (the benchmark row to
+evaluate next, or None) and ``tell_row(row, value)``, the same decisions in terms of rows. The
+simulator then calls those and never builds or looks up a code row per query, which is most of a
+cheap algorithm's per-query cost; :func:`row_methods` decides when they can stand in for
+``ask``/``tell`` (a subclass that overrides ``ask`` or ``tell`` only is driven through them).
+
 Randomness. Built-in algorithms draw all their random numbers from a :class:`UniformStream`,
 a fixed number of uniforms per ask. That makes a seed's trajectory independent of how the draws
 are batched, which is what lets :meth:`SearchAlgorithm.simulate_seeds` run many seeds at once
@@ -94,6 +100,28 @@ class SearchAlgorithm(ABC):
         return f"{type(self).__name__}({args})"
 
 
+def row_methods(algorithm: SearchAlgorithm) -> tuple[Any, Any] | None:
+    """``(ask_row, tell_row)`` of ``algorithm`` when they may replace its ``ask``/``tell``, else None.
+
+    They may when both exist and each is defined in the class that defines the code-row method it
+    replaces, or in a subclass of it: a subclass that overrides ``ask`` or ``tell`` alone keeps the
+    behaviour it overrode, and so does an instance whose ``ask`` or ``tell`` was replaced.
+    """
+    cls = type(algorithm)
+    own = getattr(algorithm, "__dict__", {})
+    for code_name, row_name in (("ask", "ask_row"), ("tell", "tell_row")):
+        if code_name in own and row_name not in own:
+            return None
+        row_owner, code_owner = _owner(cls, row_name), _owner(cls, code_name)
+        if row_owner is None or code_owner is None or not issubclass(row_owner, code_owner):
+            return None
+    return algorithm.ask_row, algorithm.tell_row
+
+
+def _owner(cls: type, name: str) -> type | None:
+    return next((k for k in cls.__mro__ if name in vars(k)), None)
+
+
 class UniformStream:
     """``width`` uniforms in [0, 1) per step from one seeded generator, drawn in blocks.
 
@@ -106,14 +134,26 @@ class UniformStream:
         self.width = int(width)
         self._block = int(block)
         self._buf = np.empty((0, self.width))
+        self._list: list[list[float]] = []
         self._pos = 0
 
     def next(self) -> np.ndarray:
         if self._pos == len(self._buf):
-            self._buf = self._rng.random((self._block, self.width))
-            self._pos = 0
+            self._refill()
         self._pos += 1
         return self._buf[self._pos - 1]
+
+    def next_list(self) -> list[float]:
+        """The same step as :meth:`next`, as Python floats (the same numbers; cheaper to use one at a time)."""
+        if self._pos == len(self._buf):
+            self._refill()
+        self._pos += 1
+        return self._list[self._pos - 1]
+
+    def _refill(self) -> None:
+        self._buf = self._rng.random((self._block, self.width))
+        self._list = self._buf.tolist()
+        self._pos = 0
 
     def block(self, n: int) -> np.ndarray:
         """The next ``n`` steps as an ``(n, width)`` array (only on a fresh stream or after blocks)."""
@@ -126,6 +166,12 @@ def uniform_index(u: np.ndarray | float, m: np.ndarray | int) -> np.ndarray:
     """Uniform integers in ``[0, m)`` from uniforms ``u`` (floor, clamped against rounding)."""
     m = np.asarray(m, dtype=np.int64)
     return np.minimum((np.asarray(u) * m).astype(np.int64), m - 1)
+
+
+def uniform_int(u: float, m: int) -> int:
+    """:func:`uniform_index` of one Python float and int: the same double product, truncated alike."""
+    k = int(u * m)
+    return k if k < m else m - 1
 
 
 # ---- registry ------------------------------------------------------------------------------------

@@ -98,6 +98,14 @@ class SearchDomain:
             codes = codes[None, :]
         return self.rows_of_ids(self.space.to_ids(codes))
 
+    def row(self, code: np.ndarray) -> int:
+        """The row of one code row, as :meth:`rows` finds it (a dictionary look-up for a stored code row)."""
+        if code.ndim == 1 and code.dtype == self.codes.dtype:
+            row = self._code_index.get(code.tobytes())
+            if row is not None:
+                return row
+        return int(self.rows(code)[0])
+
     @cached_property
     def _code_index(self) -> dict[bytes, int]:
         codes = np.ascontiguousarray(self.codes)
@@ -145,6 +153,26 @@ class SearchDomain:
             return uniform_index(u, len(self))
         out = t.indices[np.minimum(start + pick, len(t.indices) - 1)]
         return np.where(deg > 0, out, uniform_index(u, len(self)))
+
+    def pick_neighbour_one(self, row: int, u: float) -> int:
+        """:meth:`pick_neighbour` of one row and one Python float, without numpy: the same choice."""
+        indptr, indices = self._table_views
+        start = indptr[row]
+        deg = indptr[row + 1] - start
+        if deg > 0:
+            pick = int(u * deg)
+            at = start + (pick if pick < deg else deg - 1)
+            return indices[at if at < len(indices) else len(indices) - 1]
+        n = len(self.ids)
+        k = int(u * n)
+        return k if k < n else n - 1
+
+    @cached_property
+    def _table_views(self) -> tuple[memoryview, memoryview]:
+        """The neighbour table's arrays as memoryviews: indexing one yields a Python int, cheaply."""
+        t = self._table
+        return (memoryview(np.ascontiguousarray(t.indptr, dtype=np.int64)),
+                memoryview(np.ascontiguousarray(t.indices, dtype=np.int64)))
 
     def mutate_rows(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One uniform neighbour per row (a row without neighbours is replaced by a uniform sample)."""

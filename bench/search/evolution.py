@@ -41,19 +41,43 @@ class RegularizedEvolution(SearchAlgorithm):
     def setup(self, domain: SearchDomain, n_objectives: int = 1) -> None:
         super().setup(domain, n_objectives)
         self._stream = UniformStream(self.seed, self.sample_size + 1)
-        self._pop_rows = np.full((1, self.population_size), -1, dtype=np.int64)
-        self._pop_values = np.full((1, self.population_size), -np.inf)
+        self._pop_rows = [-1] * self.population_size
+        self._pop_values = [-np.inf] * self.population_size
         self._told = 0
 
     def ask(self) -> np.ndarray:
-        u = self._stream.next()[None, :]
-        row = propose(u, self._told, self._pop_rows, self._pop_values, self.domain)[0]
-        return self.domain.codes[row]
+        return self.domain.codes[self.ask_row()]
 
     def tell(self, code: np.ndarray, value: float | np.ndarray) -> None:
+        self.tell_row(self.domain.row(np.asarray(code)), value)
+
+    def ask_row(self) -> int:
+        """:func:`propose` for one population in plain Python floats and ints (the same row)."""
+        u = self._stream.next_list()
+        p = self.population_size
+        if self._told < p:
+            n = len(self.domain)
+            k = int(u[0] * n)
+            return k if k < n else n - 1
+        values = self._pop_values
+        winner = -1
+        best = 0.0
+        for x in u[:-1]:  # the tournament: argmax of the drawn values, first drawn wins ties
+            slot = int(x * p)
+            if slot >= p:
+                slot = p - 1
+            v = values[slot]
+            if winner < 0 or v > best:
+                winner, best = slot, v
+            if v != v:  # NaN: numpy's argmax stops at the first one
+                winner = slot
+                break
+        return self.domain.pick_neighbour_one(self._pop_rows[winner], u[-1])
+
+    def tell_row(self, row: int, value: float | np.ndarray) -> None:
         slot = self._told % self.population_size
-        self._pop_rows[0, slot] = self.domain.rows(code)[0]
-        self._pop_values[0, slot] = float(value)
+        self._pop_rows[slot] = row
+        self._pop_values[slot] = float(value)
         self._told += 1
 
     @classmethod

@@ -59,7 +59,7 @@ class LocalSearch(SearchAlgorithm):
                 return row
         return int(self.rng.choice(np.flatnonzero(~self._seen)))
 
-    def _issue(self, row: int | None, wait: bool = False) -> np.ndarray | None:
+    def _issue(self, row: int | None, wait: bool = False) -> int | None:
         if row is None:
             return None
         self._seen[row] = True
@@ -67,7 +67,7 @@ class LocalSearch(SearchAlgorithm):
         self._asked += 1
         if wait:
             self._waiting.add(row)
-        return self.domain.codes[row]
+        return row
 
     def _open_neighbourhood(self) -> None:
         """Queue the centre's unevaluated neighbours in random order; known ones update the climb's best."""
@@ -82,6 +82,13 @@ class LocalSearch(SearchAlgorithm):
 
     # ---- ask/tell ----------------------------------------------------------------------------------
     def ask(self) -> np.ndarray | None:
+        row = self.ask_row()
+        return None if row is None else self.domain.codes[row]
+
+    def tell(self, code: np.ndarray, value: float | np.ndarray) -> None:
+        self.tell_row(self.domain.row(np.asarray(code)), value)
+
+    def ask_row(self) -> int | None:
         if self._asked < self.n_init:
             return self._issue(self._random_unseen())
         while True:
@@ -103,8 +110,7 @@ class LocalSearch(SearchAlgorithm):
             self._restart = row
             return self._issue(row)
 
-    def tell(self, code: np.ndarray, value: float | np.ndarray) -> None:
-        row = int(self.domain.rows(code)[0])
+    def tell_row(self, row: int, value: float | np.ndarray) -> None:
         self._value[row] = float(value)
         self._told += 1
         self._waiting.discard(row)

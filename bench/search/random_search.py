@@ -28,19 +28,30 @@ class RandomSearch(SearchAlgorithm):
     def setup(self, domain: SearchDomain, n_objectives: int = 1) -> None:
         super().setup(domain, n_objectives)
         self._stream = UniformStream(self.seed, 1)
-        self._perm = np.arange(len(domain), dtype=np.int64)
+        self._n = len(domain)
+        self._moved: dict[int, int] = {}  # the shuffled permutation's entries that differ from the identity
         self._asked = 0
 
     def ask(self) -> np.ndarray | None:
-        t, n = self._asked, len(self._perm)
-        if t >= n:
-            return None  # every architecture has been sampled
-        j = t + int(uniform_index(self._stream.next()[0], n - t))
-        self._perm[t], self._perm[j] = self._perm[j], self._perm[t]
-        self._asked += 1
-        return self.domain.codes[self._perm[t]]
+        row = self.ask_row()
+        return None if row is None else self.domain.codes[row]
 
     def tell(self, code: np.ndarray, value: float | np.ndarray) -> None:
+        """Random search ignores results."""
+
+    def ask_row(self) -> int | None:
+        t, n = self._asked, self._n
+        if t >= n:
+            return None  # every architecture has been sampled
+        k = int(self._stream.next_list()[0] * (n - t))
+        j = t + (k if k < n - t else n - t - 1)
+        moved = self._moved
+        picked = moved.get(j, j)
+        moved[j] = moved.pop(t, t)  # swap entries t and j; entry t is never read again
+        self._asked += 1
+        return picked
+
+    def tell_row(self, row: int, value: float | np.ndarray) -> None:
         """Random search ignores results."""
 
     @classmethod

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.errors import UsageError
-from bench.search.base import SearchAlgorithm
+from bench.search.base import SearchAlgorithm, row_methods
 from bench.search.problem import SearchProblem
 
 BUDGET_UNITS = ("queries", "seconds")
@@ -67,67 +67,96 @@ def check_budget(problem: SearchProblem, budget: float, budget_unit: str, worker
 
 def simulate(problem: SearchProblem, algorithm: SearchAlgorithm, budget: float, budget_unit: str = "queries",
              workers: int = 1) -> RunLog:
-    """Run ``algorithm`` on ``problem`` with ``workers`` asynchronous simulated workers."""
+    """Run ``algorithm`` on ``problem`` with ``workers`` asynchronous simulated workers.
+
+    Algorithms with ``ask_row``/``tell_row`` (:func:`~bench.search.base.row_methods`) are driven
+    through them; any other through ``ask``/``tell`` with code rows. Per query the loop does no
+    numpy work of its own: values and costs are read through memoryviews as Python floats, the
+    same numbers ``float(array[row])`` gives.
+    """
     check_budget(problem, budget, budget_unit, workers)
     domain = problem.domain
     multi = bool(getattr(algorithm, "multi_objective", False))
     if multi and not problem.multi_objective:
         raise UsageError(f"{type(algorithm).__name__} is multi-objective but {problem.benchmark} has no second "
                          "objective (latency, params or flops); pass one explicitly")
-    values = problem.values if multi else problem.values[:, 0]
-    cost = problem.query_cost(np.arange(len(domain)))
+    values = problem.values
+    value_of = None if multi else memoryview(np.ascontiguousarray(values[:, 0], dtype=np.float64))
+    cost = memoryview(np.ascontiguousarray(problem.query_cost(np.arange(len(domain))), dtype=np.float64))
     by_queries = budget_unit == "queries"
-    max_queries = int(budget) if by_queries else None
+    max_queries = int(budget) if by_queries else 0
 
     overhead = 0.0
+    clock = time.perf_counter
     setup = getattr(algorithm, "setup", None)
     if callable(setup):
-        t0 = time.perf_counter()
+        t0 = clock()
         setup(domain, len(problem.objective) if multi else 1)
-        overhead += time.perf_counter() - t0
+        overhead += clock() - t0
+    by_row = row_methods(algorithm)
+    if by_row is not None:
+        ask_row, tell_row = by_row
+    else:
+        ask, tell, row_of = algorithm.ask, algorithm.tell, domain.row
 
-    heap: list[tuple[float, int, int, float, int, np.ndarray]] = []
+    heap: list[tuple[float, int, int, float, int, np.ndarray | None]] = []
+    push, pop = heapq.heappush, heapq.heappop
     seq = 0
-    started = 0
     idle: list[int] = []
-    rows, starts, finishes, told_by = [], [], [], []
+    rows: list[int] = []
+    starts: list[float] = []
+    finishes: list[float] = []
+    told_by: list[int] = []
 
-    def can_start(now: float) -> bool:
-        return started < max_queries if by_queries else now < budget
-
-    def submit(worker: int, now: float) -> None:
-        nonlocal seq, started, overhead
-        t0 = time.perf_counter()
-        code = algorithm.ask()
-        overhead += time.perf_counter() - t0
-        if code is None:  # nothing left to propose right now: the worker waits for the next result
-            idle.append(worker)
-            return
-        code = np.asarray(code)
-        row = int(domain.rows(code)[0])
-        heapq.heappush(heap, (now + float(cost[row]), seq, worker, now, row, code))
+    def submit(worker: int, now: float) -> float:
+        """Ask for the worker's next evaluation and queue its finish; returns the seconds spent asking."""
+        nonlocal seq
+        t0 = clock()
+        if by_row is not None:
+            row = ask_row()
+            spent = clock() - t0
+            code = None
+            if row is None:
+                idle.append(worker)  # nothing left to propose right now: the worker waits for the next result
+                return spent
+        else:
+            code = ask()
+            spent = clock() - t0
+            if code is None:
+                idle.append(worker)
+                return spent
+            code = np.asarray(code)
+            row = row_of(code)
+        push(heap, (now + cost[row], seq, worker, now, row, code))
         seq += 1
-        started += 1
+        return spent
 
     for w in range(workers):
-        if not can_start(0.0):
+        if (seq >= max_queries) if by_queries else False:
             break
-        submit(w, 0.0)
+        overhead += submit(w, 0.0)
     while heap:
-        finish, _, worker, start, row, code = heapq.heappop(heap)
+        finish, _, worker, start, row, code = pop(heap)
         if not by_queries and finish > budget:
             break  # every other pending evaluation finishes later still
-        t0 = time.perf_counter()
-        algorithm.tell(code, values[row].copy() if multi else float(values[row]))
-        overhead += time.perf_counter() - t0
+        value = values[row].copy() if multi else value_of[row]
+        t0 = clock()
+        if by_row is not None:
+            tell_row(row, value)
+        else:
+            tell(code, value)
+        overhead += clock() - t0
         rows.append(row)
         starts.append(start)
         finishes.append(finish)
         told_by.append(worker)
-        waiting, idle[:] = [worker, *idle], []
+        if idle:
+            waiting, idle[:] = [worker, *idle], []
+        else:
+            waiting = (worker,)
         for w in waiting:
-            if can_start(finish):
-                submit(w, finish)
+            if (seq < max_queries) if by_queries else (finish < budget):
+                overhead += submit(w, finish)
     return RunLog(
         rows=np.asarray(rows, dtype=np.int64), start=np.asarray(starts, dtype=np.float64),
         finish=np.asarray(finishes, dtype=np.float64), worker=np.asarray(told_by, dtype=np.int32),
