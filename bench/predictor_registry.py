@@ -40,7 +40,7 @@ TRANSFER_PREDICTORS: dict[str, str] = {
         ("source_smooth", "SmoothedSourcePredictor"), ("source_ridge", "SourceRidgePredictor"),
         ("additive_source", "AdditiveSourcePredictor"), ("best_source", "BestSourcePredictor"),
         ("flops", "FlopsPredictor"), ("xgb_transfer", "XGBTransferPredictor"),
-        ("pretrained", "PretrainedSourcePredictor"), ("auto", "AutoTransferPredictor"))
+        ("pretrained", "PretrainedSourcePredictor"), ("auto", "AutoTransferPredictor"), ("blend", "BlendPredictor"))
 }
 
 

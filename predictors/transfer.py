@@ -327,6 +327,30 @@ class AutoTransferPredictor(TransferPredictor):
         return self.model_.predict(archs)
 
 
+class BlendPredictor(TransferPredictor):
+    """The plain average of ``members``' predictions (each already on the target's scale).
+
+    Two models with different biases (the target's own op-count costs; a mix of denoised source
+    devices) err on different architectures, so their mean ranks better than either. The members
+    were fixed on HELP's meta-train and meta-valid devices as targets, not on the meta-test ones."""
+
+    name = "blend"
+
+    def __init__(self, members: tuple[str, ...] = ("additive_huber", "source_smooth"), seed: int = 0) -> None:
+        super().__init__(seed)
+        self.members = tuple(members)
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> BlendPredictor:
+        self.models_ = [TRANSFER_CLASSES[name](seed=self.seed).fit(archs, y, sources=sources) for name in self.members]
+        return self
+
+    def loo_mse(self) -> float:
+        raise UsageError("blend has no leave-one-out error; do not use it as an auto candidate")
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return np.mean([model.predict(archs) for model in self.models_], axis=0).astype(np.float64)
+
+
 class PretrainedSourcePredictor(TransferPredictor):
     """Pretrained on the source tables, fine-tuned on the k target labels.
 
@@ -392,7 +416,8 @@ def _pretrain_features(archs: ArchBatch) -> np.ndarray:
 TRANSFER_CLASSES: dict[str, type[TransferPredictor]] = {
     cls.name: cls for cls in (AdditivePredictor, RobustAdditivePredictor, SmoothedSourcePredictor,
                               SourceRidgePredictor, AdditiveSourcePredictor, BestSourcePredictor,
-                              FlopsPredictor, XGBTransferPredictor, PretrainedSourcePredictor, AutoTransferPredictor)
+                              FlopsPredictor, XGBTransferPredictor, PretrainedSourcePredictor, AutoTransferPredictor,
+                              BlendPredictor)
 }
 #: registry name -> "module:Class" for the transfer track (ordinary predictors are accepted too)
 TRANSFER_REGISTRY: dict[str, str] = TRANSFER_PREDICTORS
