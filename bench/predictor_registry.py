@@ -36,10 +36,11 @@ PREDICTORS: dict[str, str] = {
 #: the transfer track's own predictors (``fit(archs, y, sources=None)``); every name above works there too
 TRANSFER_PREDICTORS: dict[str, str] = {
     name: f"predictors.transfer:{cls}" for name, cls in (
-        ("additive", "AdditivePredictor"), ("source_ridge", "SourceRidgePredictor"),
+        ("additive", "AdditivePredictor"), ("additive_huber", "RobustAdditivePredictor"),
+        ("source_smooth", "SmoothedSourcePredictor"), ("source_ridge", "SourceRidgePredictor"),
         ("additive_source", "AdditiveSourcePredictor"), ("best_source", "BestSourcePredictor"),
         ("flops", "FlopsPredictor"), ("xgb_transfer", "XGBTransferPredictor"),
-        ("pretrained", "PretrainedSourcePredictor"), ("auto", "AutoTransferPredictor"))
+        ("pretrained", "PretrainedSourcePredictor"), ("auto", "AutoTransferPredictor"), ("blend", "BlendPredictor"))
 }
 
 

@@ -58,6 +58,28 @@ def _ridge_loo(x: np.ndarray, y: np.ndarray) -> tuple[Any, float]:
     return model, float(model.cv_results_[:, column].mean())
 
 
+def _huber(x: np.ndarray, y: np.ndarray, alpha: float, epsilon: float) -> tuple[Any, float]:
+    """Huber regression on ``y`` scaled by its median absolute deviation, so that ``epsilon`` (in
+    those units) and ``alpha`` mean the same on every device's scale. Robust to the few noisy or
+    extreme labels (integer-millisecond phone timings, HELP's untrimmed reference architectures)
+    that pull a least-squares fit at k = 20. Returns the model and the scale to multiply back."""
+    from sklearn.linear_model import HuberRegressor
+
+    scale = float(np.median(np.abs(y - np.median(y)))) or float(np.std(y)) or 1.0
+    model = HuberRegressor(epsilon=epsilon, alpha=alpha, max_iter=1000).fit(x, y / scale)
+    return model, scale
+
+
+def _huber_loo_mse(x: np.ndarray, y: np.ndarray, alpha: float, epsilon: float) -> float:
+    """Leave-one-out mean squared error of :func:`_huber` (k refits; no closed form)."""
+    errors = []
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        model, scale = _huber(x[keep], y[keep], alpha, epsilon)
+        errors.append((model.predict(x[[i]])[0] * scale - y[i]) ** 2)
+    return float(np.mean(errors))
+
+
 class TransferPredictor(Predictor):
     """Base of the built-in transfer predictors: ``fit`` may receive the source tables."""
 
@@ -88,6 +110,77 @@ class AdditivePredictor(TransferPredictor):
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
         return self.model_.predict(op_counts(archs)).astype(np.float64)
+
+
+class RobustAdditivePredictor(TransferPredictor):
+    """The additive op-count model (:func:`op_counts`) fit by Huber regression instead of least
+    squares: the same 5 (NB201) parameters, but a few outlying labels among the k no longer tilt
+    them. ``epsilon``/``alpha`` were chosen on HELP's meta-train and meta-valid devices as targets
+    (HELP's k = 20 sampling), never on the meta-test devices."""
+
+    name = "additive_huber"
+
+    def __init__(self, epsilon: float = 2.0, alpha: float = 1e-4, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.epsilon = epsilon
+        self.alpha = alpha
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> RobustAdditivePredictor:
+        self.x_, self.y_ = op_counts(archs), np.asarray(y, dtype=np.float64)
+        self.model_, self.scale_ = _huber(self.x_, self.y_, self.alpha, self.epsilon)
+        return self
+
+    def loo_mse(self) -> float:
+        return _huber_loo_mse(self.x_, self.y_, self.alpha, self.epsilon)
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return (self.model_.predict(op_counts(archs)) * self.scale_).astype(np.float64)
+
+
+def smoothed_sources(sources: SourceTables) -> np.ndarray:
+    """Every source table replaced by its own additive fit over the whole table (ridge on the
+    per-position one-hot encoding, e.g. FBNet's 22 layers x 9 blocks), standardized per column.
+
+    A source's measurement noise is averaged out over all its architectures while its per-position
+    (per-stage) cost structure is kept; cached with the source tables."""
+    if "smoothed" not in sources._cache:
+        from sklearn.linear_model import Ridge
+
+        if sources.archs is None:
+            raise UsageError("smoothed sources need the source tables' architectures")
+        x = np.asarray(sources.archs.encode("onehot"), dtype=np.float64)
+        z = sources.standardized(sources.ids)
+        fit = Ridge(alpha=1e-3).fit(x, z).predict(x)
+        sources._cache["smoothed"] = (fit - fit.mean(axis=0)) / np.where(fit.std(axis=0) > 0, fit.std(axis=0), 1.0)
+    return sources._cache["smoothed"]
+
+
+class SmoothedSourcePredictor(TransferPredictor):
+    """Huber regression of the k labels on :func:`smoothed_sources`: the target as a mix of known
+    devices, each denoised by its own per-position additive fit. ``alpha`` (the L2 penalty on the
+    mix) and ``epsilon`` were chosen on HELP's meta-train and meta-valid devices as targets."""
+
+    name = "source_smooth"
+
+    def __init__(self, epsilon: float = 2.0, alpha: float = 1.0, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.epsilon = epsilon
+        self.alpha = alpha
+
+    def _x(self, archs: ArchBatch) -> np.ndarray:
+        return smoothed_sources(self.sources_)[self.sources_._rows(archs.ids)]
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> SmoothedSourcePredictor:
+        self.sources_ = self._sources(sources)
+        self.x_, self.y_ = self._x(archs), np.asarray(y, dtype=np.float64)
+        self.model_, self.scale_ = _huber(self.x_, self.y_, self.alpha, self.epsilon)
+        return self
+
+    def loo_mse(self) -> float:
+        return _huber_loo_mse(self.x_, self.y_, self.alpha, self.epsilon)
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return (self.model_.predict(self._x(archs)) * self.scale_).astype(np.float64)
 
 
 class SourceRidgePredictor(TransferPredictor):
@@ -234,6 +327,30 @@ class AutoTransferPredictor(TransferPredictor):
         return self.model_.predict(archs)
 
 
+class BlendPredictor(TransferPredictor):
+    """The plain average of ``members``' predictions (each already on the target's scale).
+
+    Two models with different biases (the target's own op-count costs; a mix of denoised source
+    devices) err on different architectures, so their mean ranks better than either. The members
+    were fixed on HELP's meta-train and meta-valid devices as targets, not on the meta-test ones."""
+
+    name = "blend"
+
+    def __init__(self, members: tuple[str, ...] = ("additive_huber", "source_smooth"), seed: int = 0) -> None:
+        super().__init__(seed)
+        self.members = tuple(members)
+
+    def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> BlendPredictor:
+        self.models_ = [TRANSFER_CLASSES[name](seed=self.seed).fit(archs, y, sources=sources) for name in self.members]
+        return self
+
+    def loo_mse(self) -> float:
+        raise UsageError("blend has no leave-one-out error; do not use it as an auto candidate")
+
+    def predict(self, archs: ArchBatch) -> np.ndarray:
+        return np.mean([model.predict(archs) for model in self.models_], axis=0).astype(np.float64)
+
+
 class PretrainedSourcePredictor(TransferPredictor):
     """Pretrained on the source tables, fine-tuned on the k target labels.
 
@@ -297,8 +414,10 @@ def _pretrain_features(archs: ArchBatch) -> np.ndarray:
 
 
 TRANSFER_CLASSES: dict[str, type[TransferPredictor]] = {
-    cls.name: cls for cls in (AdditivePredictor, SourceRidgePredictor, AdditiveSourcePredictor, BestSourcePredictor,
-                              FlopsPredictor, XGBTransferPredictor, PretrainedSourcePredictor, AutoTransferPredictor)
+    cls.name: cls for cls in (AdditivePredictor, RobustAdditivePredictor, SmoothedSourcePredictor,
+                              SourceRidgePredictor, AdditiveSourcePredictor, BestSourcePredictor,
+                              FlopsPredictor, XGBTransferPredictor, PretrainedSourcePredictor, AutoTransferPredictor,
+                              BlendPredictor)
 }
 #: registry name -> "module:Class" for the transfer track (ordinary predictors are accepted too)
 TRANSFER_REGISTRY: dict[str, str] = TRANSFER_PREDICTORS

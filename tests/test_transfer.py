@@ -18,7 +18,17 @@ from bench.transfer.protocol import HELP_REFERENCE, KS, draws, help_pool_and_que
 from bench.transfer.run import fit_predict
 from bench.transfer.tasks import load, load_task, nb201_flops
 from predictors.base import ArchBatch
-from predictors.transfer import AdditivePredictor, AutoTransferPredictor, BestSourcePredictor, SourceTables, op_counts
+from predictors.transfer import (
+    AdditivePredictor,
+    AutoTransferPredictor,
+    BestSourcePredictor,
+    BlendPredictor,
+    RobustAdditivePredictor,
+    SmoothedSourcePredictor,
+    SourceTables,
+    op_counts,
+    smoothed_sources,
+)
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +136,56 @@ def test_additive_recovers_hand_made_operation_costs(tables):
     y = 3.0 + counts @ cost
     pred = AdditivePredictor().fit(archs, y).predict(archs)
     assert np.allclose(pred, y, atol=0.05)
+
+
+def test_additive_huber_ignores_a_few_corrupted_labels_that_tilt_least_squares(tables):
+    archs = _toy_batch(40)
+    cost = np.array([0.0, 0.5, 2.0, 7.0, 1.5])
+    clean = 3.0 + op_counts(archs) @ cost
+    y = clean.copy()
+    y[[3, 17, 29]] += 60.0  # three wild timings among 40
+    robust = RobustAdditivePredictor().fit(archs, y).predict(archs)
+    ols = AdditivePredictor().fit(archs, y).predict(archs)
+    good = np.setdiff1d(np.arange(40), [3, 17, 29])
+    assert np.abs(robust[good] - clean[good]).max() < 0.1
+    assert np.abs(ols[good] - clean[good]).max() > 1.0
+    model = RobustAdditivePredictor().fit(archs, y)
+    assert model.loo_mse() > 0 and np.isfinite(model.loo_mse())
+
+
+def _toy_sources(archs: ArchBatch, columns: np.ndarray) -> SourceTables:
+    order = np.argsort(archs.ids)
+    return SourceTables(tuple(f"s{j}" for j in range(columns.shape[1])), archs.ids[order], columns[order],
+                        archs=ArchBatch(archs.space, archs.codes[order], archs.ids[order]))
+
+
+def test_smoothed_sources_keep_the_additive_part_and_drop_the_noise(tables):
+    archs = _toy_batch(200)
+    rng = np.random.default_rng(1)
+    onehot = np.asarray(archs.encode("onehot"), dtype=np.float64)
+    additive = onehot @ rng.uniform(0, 5, onehot.shape[1])
+    sources = _toy_sources(archs, np.column_stack([additive + rng.normal(0, 2.0, 200), additive * 3 + 1]))
+    smooth = smoothed_sources(sources)
+    truth = (additive - additive.mean()) / additive.std()
+    rows = sources._rows(archs.ids)
+    noisy = sources.standardized(archs.ids)[:, 0]
+    assert np.abs(smooth[rows, 0] - truth).mean() < 0.5 * np.abs(noisy - truth).mean()
+    assert np.allclose(smooth[rows, 1], truth, atol=1e-3)  # an exactly additive source is kept as is
+    # a target that is an affine map of the additive source is predicted on the target's scale
+    target = 10.0 + 0.5 * additive
+    pred = SmoothedSourcePredictor().fit(archs[:30], target[:30], sources=sources).predict(archs)
+    assert np.corrcoef(pred, target)[0, 1] > 0.99 and np.abs(pred - target).mean() < 0.1 * target.std()
+
+
+def test_blend_is_the_mean_of_its_members(tables):
+    data = load_task("help-nb201", "raspi4")
+    (draw,) = draws(data, "help", 20, [0])
+    archs, y, query = data.batch(draw.train_ids), data.labels_of(draw.train_ids), data.batch(draw.query_ids)
+    blend = BlendPredictor().fit(archs, y, sources=data.sources).predict(query)
+    members = [RobustAdditivePredictor().fit(archs, y).predict(query),
+               SmoothedSourcePredictor().fit(archs, y, sources=data.sources).predict(query)]
+    assert np.allclose(blend, np.mean(members, axis=0))
+    assert not np.allclose(members[0], members[1])
 
 
 def test_best_source_picks_the_monotone_table_and_fits_its_line(tables):

@@ -37,8 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--protocol", type=_protocols, default=None,
                    help="help and/or archbench (default: both where the board has them)")
     r.add_argument("--predictors", "--predictor", dest="predictors", type=csv_list, default=None,
-                   help="registry names (flops, best_source, additive, source_ridge, additive_source, xgb_transfer, "
-                        "auto, or any ArchBench predictor) or path/to/file.py:Class (default: flops, best_source, "
+                   help="registry names (flops, best_source, additive, additive_huber, source_ridge, source_smooth, "
+                        "additive_source, blend, xgb_transfer, pretrained, auto, or any ArchBench predictor) or "
+                        "path/to/file.py:Class (default: flops, best_source, "
                         "additive, source_ridge, auto; no flops on help-fbnet)")
     r.add_argument("--targets", type=csv_list, default=None, help="devices/datasets (default: the board's)")
     r.add_argument("--ks", type=_ks, default=None,
