@@ -258,6 +258,15 @@ def test_plugin_predictor_runs_through_the_cli_and_resumes(tables, tmp_path):
     folder = tmp_path / "lb" / "nb201-cross-fidelity"
     for ext in ("md", "png"):
         assert (folder / f"summary.{ext}").stat().st_size > 0
+    # --protocol rebuilds that protocol's rows and keeps the board's other rows as they stand
+    other = mine.assign(protocol="help", predictor="kept-from-before")
+    pd.concat([df, other]).to_csv(folder / "summary.csv", index=False)
+    again = _cli("transfer", "build", "--results-dir", str(tmp_path / "res"), "--out", str(tmp_path / "lb"),
+                 "--protocol", "archbench", data_dir=tables)
+    assert again.returncode == 0, again.stderr
+    merged = pd.read_csv(folder / "summary.csv")
+    assert merged[merged.protocol == "help"].predictor.tolist() == ["kept-from-before"]
+    pd.testing.assert_frame_equal(merged[merged.protocol == "archbench"].reset_index(drop=True), df)
     # the committed CSV alone re-renders the same Markdown (no unit files needed)
     md = (folder / "summary.md").read_text()
     (folder / "summary.md").unlink()

@@ -57,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="where `transfer run` stored its units (default: results)")
     b.add_argument("--out", type=directory, default="leaderboards/transfer",
                    help="output folder (default: leaderboards/transfer)")
+    b.add_argument("--protocol", choices=("help", "archbench"), action="append",
+                   help="rebuild only this protocol's rows from the units and keep the board's other rows as they "
+                        "stand in its summary.csv (default: every protocol from the units)")
     b.add_argument("--from-csv", action="store_true",
                    help="re-render summary.md/png from the committed summary.csv files, without unit files "
                         "(default: off)")
@@ -96,7 +99,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(rebuild_from_csv(out, board) / "summary.md")
     else:
         for board in args.board or [b for b in BOARDS if (Path(args.results_dir) / "transfer" / b).is_dir()]:
-            print(build(Path(args.results_dir), board, out) / "summary.csv")
+            print(build(Path(args.results_dir), board, out, protocols=args.protocol) / "summary.csv")
     print(write_index(Path(args.out)))
     return 0
 

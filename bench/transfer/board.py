@@ -109,9 +109,14 @@ def summarize(records: list[dict[str, Any]], board: str) -> pd.DataFrame:
         rows.append({"protocol": "help", "predictor": "HELP (published)", "k": "20", "device": device, "n_seeds": 1,
                      "spearman_mean": value, "help_published_spearman": value})
     df = pd.DataFrame(rows)
-    df["k_order"] = df["k"].map(lambda k: 10**9 if k == "all" else int(k))
-    df = df.sort_values(["protocol", "predictor", "k_order", "device"]).drop(columns="k_order").reset_index(drop=True)
-    return df
+    return _sorted(df)
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows by protocol, predictor, k (numeric, ``all`` last) and target: the CSV's one order."""
+    order = df["k"].map(lambda k: 10**9 if str(k) == "all" else int(k))
+    return df.assign(k_order=order).sort_values(["protocol", "predictor", "k_order", "device"]) \
+        .drop(columns="k_order").reset_index(drop=True)
 
 
 def _fmt(mean: float, ci: float) -> str:
@@ -199,12 +204,11 @@ def plot(df: pd.DataFrame, board: str, metric: str, path: Path) -> None:
             ax.set_xlabel("k target labels")
             handles, labels = ax.get_legend_handles_labels()
         else:
-            part = df[(df["protocol"] == protocol) & (df["device"] == "mean") & (df["k"] != "all")]
             colours = ["tab:grey" if p == "HELP (published)" else "tab:blue" for p in part["predictor"]]
             ax.bar(part["predictor"], part[f"{metric}_mean"], yerr=part[f"{metric}_ci95"].fillna(0), capsize=2,
                    color=colours)
-            low = float(np.nanmin(part[f"{metric}_mean"]))
-            ax.set_ylim(max(0.0, low - 0.05), 1.0)
+            if np.isfinite(part[f"{metric}_mean"]).any():  # a protocol with no mean rows has no bars
+                ax.set_ylim(max(0.0, float(np.nanmin(part[f"{metric}_mean"])) - 0.05), 1.0)
             ax.tick_params(axis="x", rotation=45)
         ax.set_ylabel(f"mean {metric} over targets")
         ax.set_title(f"{board}, protocol {protocol}")
@@ -238,10 +242,24 @@ def render(df: pd.DataFrame, board: str, folder: Path) -> Path:
     return folder
 
 
-def build(results: Path, board: str, out: Path) -> Path:
-    """Write ``out/<board>/summary.{csv,md,png}`` from the stored units; returns the folder."""
-    df = summarize(collect(results, board), board)
+def build(results: Path, board: str, out: Path, protocols: list[str] | None = None) -> Path:
+    """Write ``out/<board>/summary.{csv,md,png}`` from the stored units; returns the folder.
+
+    With ``protocols``, only those protocols' rows come from the units; the board's other rows are kept
+    as they stand in its ``summary.csv`` (so one protocol can be re-run without the other's units)."""
+    records = collect(results, board)
     folder = out / board
+    if protocols:
+        records = [r for r in records if r["protocol"] in protocols]
+        if not records:
+            raise UsageError(f"no {'/'.join(protocols)} units for {board!r} under {results}")
+    df = summarize(records, board)
+    if protocols:
+        df = df[df["protocol"].isin(protocols)]
+        old = folder / "summary.csv"
+        if old.is_file():
+            kept = pd.read_csv(old, dtype={"k": str})
+            df = _sorted(pd.concat([kept[~kept["protocol"].isin(protocols)], df], ignore_index=True))
     atomic_write_text(folder / "summary.csv", df.to_csv(index=False, float_format="%.6g"))
     return render(df, board, folder)
 
