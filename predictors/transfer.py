@@ -340,12 +340,23 @@ class BlendPredictor(TransferPredictor):
         super().__init__(seed)
         self.members = tuple(members)
 
+    def _fit_members(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None) -> list[TransferPredictor]:
+        return [TRANSFER_CLASSES[name](seed=self.seed).fit(archs, y, sources=sources) for name in self.members]
+
     def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> BlendPredictor:
-        self.models_ = [TRANSFER_CLASSES[name](seed=self.seed).fit(archs, y, sources=sources) for name in self.members]
+        self.archs_, self.y_, self.sources_ = archs, np.asarray(y, dtype=np.float64), sources
+        self.models_ = self._fit_members(archs, self.y_, sources)
         return self
 
     def loo_mse(self) -> float:
-        raise UsageError("blend has no leave-one-out error; do not use it as an auto candidate")
+        """Leave-one-out error of the blend itself (k refits of every member), so ``auto`` can weigh it."""
+        errors = []
+        for i in range(len(self.y_)):
+            keep = np.flatnonzero(np.arange(len(self.y_)) != i)
+            models = self._fit_members(self.archs_.subset(keep), self.y_[keep], self.sources_)
+            held_out = self.archs_.subset(np.array([i]))
+            errors.append((np.mean([m.predict(held_out)[0] for m in models]) - self.y_[i]) ** 2)
+        return float(np.mean(errors))
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
         return np.mean([model.predict(archs) for model in self.models_], axis=0).astype(np.float64)

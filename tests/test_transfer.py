@@ -186,6 +186,11 @@ def test_blend_is_the_mean_of_its_members(tables):
                SmoothedSourcePredictor().fit(archs, y, sources=data.sources).predict(query)]
     assert np.allclose(blend, np.mean(members, axis=0))
     assert not np.allclose(members[0], members[1])
+    # its leave-one-out error (so `auto` can weigh it) is at most its members' mean one: per held-out
+    # architecture, the squared error of a mean is at most the mean of the squared errors (Jensen)
+    fitted = BlendPredictor().fit(archs, y, sources=data.sources)
+    own = [m.loo_mse() for m in fitted.models_]
+    assert 0 < fitted.loo_mse() <= np.mean(own) * (1 + 1e-9) and fitted.loo_mse() < max(own)
 
 
 def test_best_source_picks_the_monotone_table_and_fits_its_line(tables):
