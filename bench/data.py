@@ -22,6 +22,25 @@ from bench.spaces import SearchSpace
 EXTRA = "extra"
 
 
+def side_feature_column(values: np.ndarray) -> np.ndarray:
+    """A whole table's side feature with infinities made finite, so every model can read it.
+
+    A log-scale proxy is ``-inf`` where a network's output is identically zero (an NB201 cell with no
+    path from input to output: zen-score is the log of zero). ``-inf`` becomes one range below the
+    smallest finite value and ``+inf`` one range above the largest, from the whole table (never from a
+    training batch, so train and test rows get the same value); the order is kept, which is what ranks
+    and trees read. NaN (not measured) stays NaN.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    inf = np.isinf(v)
+    if not inf.any():
+        return v
+    finite = v[np.isfinite(v)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    step = max(hi - lo, 1.0)
+    return np.where(inf, np.where(v > 0, hi + step, lo - step), v)
+
+
 @runtime_checkable
 class BenchmarkData(Protocol):
     """What a batch is built from: :class:`bench.Benchmark` (a single or a joined store) has it."""
@@ -99,7 +118,7 @@ class ArchBatch:
         """A batch of stored architectures with the named side-feature metrics attached."""
         rows = bm.rows_of_ids(ids)
         return cls(bm.space, bm.codes[rows], np.asarray(ids, dtype=np.int64),
-                   {m: bm.labels(m)[rows] for m in extra_metrics})
+                   {m: side_feature_column(bm.labels(m))[rows] for m in extra_metrics})
 
 
 def missing_encodings(wanted: tuple[str, ...] | list[str], offered: tuple[str, ...] | list[str],

@@ -165,3 +165,31 @@ def test_custom_table_builder_plugin(data_dir: Path, tmp_path: Path) -> None:
                                          .replace("builder: model.py:build\n", ""))
     assert main(["import", "table", str(tmp_path / "card2.yaml")]) == 0
     assert main(["measure", "latency", "--benchmark", "mine/nob", "--name", "mine/lat"]) == 2
+
+
+def test_disconnected_cell_zen_is_minus_inf_and_features_stay_finite(nb201_tables: Path) -> None:
+    """An NB201 cell with no path from input to output has identically zero output, so its zen-score is
+    log(0) = -inf in the table (the proxy's true value, not changed); predictors reading the table's side
+    features get one finite value below every other, the same in every batch, and fit on them."""
+    from bench.data import ArchBatch
+    from predictors.linear import LinearPredictor
+
+    dead = "|none~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"
+    live = ["|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|",
+            "|avg_pool_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"]
+    ids_file = nb201_tables / "zen_ids.txt"
+    ids_file.write_text("\n".join([dead, *live]) + "\n")
+    assert main(["measure", "proxies", "--benchmark", "nb201/cifar10-valid", "--ids", str(ids_file),
+                 "--proxies", "zen,params", "--name", "zctest/dead"]) == 0
+    bm = bench.load("nb201/cifar10-valid+zctest/dead")
+    zen = bm.labels("zc_zen")
+    dead_row = int(np.flatnonzero(np.isinf(zen))[0])
+    assert np.isneginf(zen).sum() == 1 and np.isfinite(np.delete(zen, dead_row)).all()
+    dead_id = bm.ids[dead_row]
+    one = ArchBatch.from_benchmark(bm, np.array([dead_id]), ["zc_zen", "params"])
+    every = ArchBatch.from_benchmark(bm, bm.ids, ["zc_zen", "params"])
+    value = one.extra["zc_zen"][0]
+    assert np.isfinite(every.encode("extra")).all() and value == every.extra["zc_zen"][dead_row]
+    assert value < np.delete(zen, dead_row).min()
+    model = LinearPredictor(features="onehot+extra").fit(every, bm.labels("valid_acc"))
+    assert np.isfinite(model.predict(every)).all()

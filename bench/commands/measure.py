@@ -24,7 +24,8 @@ from bench.store import LabelInfo
 
 PROXY_UNITS = {
     "synflow": ("log of the synflow sum", True, "natural log of sum |w * dR/dw| (BN bypassed, |w|, all-ones input)"),
-    "zen": ("zen-score (log scale)", True, "Zen-score on Gaussian input, Gaussian weights"),
+    "zen": ("zen-score (log scale)", True,
+            "Zen-score on Gaussian input, Gaussian weights; -inf (log of 0) where the output is identically zero"),
     "params": ("M parameters", False, "trainable parameters in millions"),
     "flops": ("MFLOPs per sample", False, "forward FLOPs per sample in millions (NB201/NASLib convention)"),
     "nwot": ("log-determinant", True, "NASWOT on Gaussian input (not real images)"),

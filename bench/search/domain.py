@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.data import ArchBatch
+from bench.data import ArchBatch, side_feature_column
 from bench.evaluation.features import side_feature_metrics
 from bench.search.base import uniform_index
 from bench.search.neighbours import NeighbourTable, build_neighbour_table
@@ -55,7 +55,7 @@ class SearchDomain:
     def from_benchmark(cls, bm: Any, target: str | None = None) -> SearchDomain:
         """The domain of a loaded :class:`~bench.benchmark.Benchmark`; its side features are those a
         predictor of ``target`` may read on a leaderboard (known before training, never the target)."""
-        extra = {m: np.asarray(bm.labels(m), dtype=np.float64) for m in side_feature_metrics(bm, target)}
+        extra = {m: side_feature_column(bm.labels(m)) for m in side_feature_metrics(bm, target)}
         return cls(bm.space, bm.ids, bm.codes, name=bm.name, extra=extra)
 
     def __len__(self) -> int:
