@@ -25,6 +25,7 @@ import pandas as pd
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
 from bench.intervals import N_BOOT, Interval, holm, interval, paired_pvalue, resample_weights
+from bench.join import JOIN_SEPARATOR
 from bench.metrics import (
     ALL_METRICS,
     METRIC_RANGES,
@@ -429,11 +430,19 @@ class Board:
     text: str
 
 
+def board_folder(out_dir: str | os.PathLike[str], benchmark: str) -> Path:
+    """``<out>/<family>/<dataset>``; a joined benchmark's board sits beside its first table's, named
+    ``<dataset>+<family>-<dataset>...`` (one folder level, so the site sees one family and dataset)."""
+    first, *others = benchmark.split(JOIN_SEPARATOR)
+    folder = Path(out_dir, *first.split("/"))
+    return folder.with_name(JOIN_SEPARATOR.join([folder.name, *(o.replace("/", "-") for o in others)]))
+
+
 def write_board(board: pd.DataFrame, out_dir: str | os.PathLike[str]) -> Board:
     """The board's CSV, then its Markdown, HTML and plot rendered from that CSV (so every file agrees
     with the CSV to the digit it shows)."""
     benchmark, target = board["benchmark"].iloc[0], board["target"].iloc[0]
-    folder = Path(out_dir, *str(benchmark).split("/"))
+    folder = board_folder(out_dir, str(benchmark))
     csv, md, png = (folder / f"{target}{ext}" for ext in (".csv", ".md", ".png"))
     with atomic_path(csv) as tmp:
         board.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")

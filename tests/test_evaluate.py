@@ -440,3 +440,13 @@ def test_cli_failure_exit_codes_in_a_real_process(plugin, tmp_path, data_dir):
     empty = subprocess.run([*cmd[:-2], "--results-dir", str(tmp_path / "none")], capture_output=True, text=True,
                            env=env, timeout=120)
     assert empty.returncode == 2 and "give --predictors" in empty.stderr
+
+
+def test_a_joined_benchmarks_board_is_one_folder_beside_its_first_table(tmp_path):
+    """A board of ``a/b+c/d`` sits at ``<out>/a/b+c-d`` (one family, one dataset folder, as the site reads
+    them), not three levels deep under ``a/b+c``."""
+    from bench.leaderboard import board_folder
+
+    folder = board_folder(tmp_path, "nb201/cifar10-valid+zc/nb201-cifar10")
+    assert folder == tmp_path / "nb201" / "cifar10-valid+zc-nb201-cifar10"
+    assert board_folder(tmp_path, "nasbench-graph/cora") == tmp_path / "nasbench-graph" / "cora"
