@@ -46,9 +46,17 @@ def select_ids(b: Benchmark, archs: str | None, ids_file: str | None, seed: int)
     return np.sort(np.asarray(b.sample(min(int(archs), len(b)), seed=seed), dtype=np.int64))
 
 
-def representatives(b: Benchmark, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(unique representative ids to measure, the representative of each id): NB201 isomorphic cells are
-    one network, so each class is measured once; other spaces measure every id."""
+def representatives(b: Benchmark, ids: np.ndarray, per_class: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(unique ids to measure, the id whose value each id takes).
+
+    ``per_class``: one cell per isomorphism class (its smallest id) serves the class. NB201's classes
+    (its ``to_unique_str``) merge cells that differ only on dead branches, which compute the same
+    function but are physically larger networks, so only quantities that ignore dead branches may be
+    served this way; otherwise every id is measured.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    if not per_class:
+        return np.unique(ids), ids
     rep = np.asarray(b.space.iso_class(b.space.from_ids(ids)), dtype=np.int64)
     return np.unique(rep), rep
 

@@ -193,3 +193,27 @@ def test_disconnected_cell_zen_is_minus_inf_and_features_stay_finite(nb201_table
     assert value < np.delete(zen, dead_row).min()
     model = LinearPredictor(features="onehot+extra").fit(every, bm.labels("valid_acc"))
     assert np.isfinite(model.predict(every)).all()
+
+
+def test_cells_differing_on_dead_branches_are_measured_cell_by_cell(nb201_tables: Path) -> None:
+    """NB201's isomorphism classes merge cells that differ only on dead branches: one function, but a
+    larger network. Parameters are therefore measured per cell (equal to the cell's own network), and
+    only ``--per-class`` serves the class representative's value, saying so in the label."""
+    from bench.networks.plugin import builder_for
+
+    b = bench.load("nb201/cifar10-valid")
+    cell_id = 8274  # no path to the output carries signal; its class representative (id 10) has 3 dead convs
+    (rep_id,) = b.space.iso_class(b.space.from_ids([cell_id]))
+    assert rep_id != cell_id
+    ids_file = nb201_tables / "dead_ids.txt"
+    ids_file.write_text(f"{cell_id}\n")
+    for name, flags in (("zctest/cell", []), ("zctest/class", ["--per-class"])):
+        assert main(["measure", "proxies", "--benchmark", "nb201/cifar10-valid", "--ids", str(ids_file),
+                     "--proxies", "params", "--name", name, *flags]) == 0
+    builder = builder_for(b)
+    own, rep = (proxies.compute("params", builder, b.space.from_ids([i])[0], seed=0) for i in (cell_id, rep_id))
+    assert rep > own + 0.5  # the representative's dead convolutions have weights
+    by_cell, by_class = bench.load("zctest/cell"), bench.load("zctest/class")
+    assert by_cell.labels("params")[0] == pytest.approx(own) and by_class.labels("params")[0] == pytest.approx(rep)
+    assert "own network" in by_cell.metric_info("params").extra["measured"]
+    assert "representative" in by_class.metric_info("params").extra["measured"]

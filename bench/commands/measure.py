@@ -46,6 +46,11 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="sampling, weights and input seed (default 0)")
     p.add_argument("--threads", type=int_range(1, 1024), default=1,
                    help="torch threads, pinned to as many CPUs (default 1)")
+    p.add_argument("--per-class", action="store_true",
+                   help="measure one cell per isomorphism class and give its value to every cell of the class "
+                   "(default only for proxies that ignore dead branches: synflow, snip, grad_norm; NB201 cells "
+                   "that differ on dead branches are larger networks, so parameters, FLOPs and latency are then "
+                   "the representative's, as the table says)")
     p.add_argument("--restart", action="store_true", help="discard an unfinished run of this name")
     p.add_argument("--force", action="store_true", help="replace an existing table of this name")
 
@@ -84,7 +89,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     prox.set_defaults(func=cmd_proxies)
 
 
-def _prepare(args: argparse.Namespace, kind: str) -> tuple[bench.Benchmark, np.ndarray, np.ndarray, np.ndarray]:
+def _prepare(args: argparse.Namespace, kind: str,
+             per_class: bool) -> tuple[bench.Benchmark, np.ndarray, np.ndarray, np.ndarray]:
     if args.threads < 1:
         raise UsageError(f"--threads must be at least 1, got {args.threads}")
     if "+" in args.benchmark:
@@ -96,7 +102,7 @@ def _prepare(args: argparse.Namespace, kind: str) -> tuple[bench.Benchmark, np.n
     if benchmark_path(args.name, args.data_dir).exists() and not args.force:
         raise UsageError(f"{args.name} exists; pass --force to replace it")
     ids = select_ids(b, args.archs, args.ids, args.seed)
-    reps, rep_of = representatives(b, ids)
+    reps, rep_of = representatives(b, ids, per_class)
     return b, ids, reps, rep_of
 
 
@@ -106,11 +112,11 @@ def _progress(total: int, done: int, what: str):  # noqa: ANN202 -- a tqdm bar
     return tqdm(total=total, initial=done, desc=what, unit="run", smoothing=0.05, dynamic_ncols=True)
 
 
-def _spread_note(rep_count: int, ids: np.ndarray, b: bench.Benchmark) -> str:
-    if b.space.name == "nb201":
+def _spread_note(rep_count: int, ids: np.ndarray, rep_of: np.ndarray) -> str:
+    if not np.array_equal(rep_of, ids):
         return (f"{rep_count} isomorphism-class representatives measured; each of the {len(ids)} cells takes its "
-                "class representative's value (isomorphic cells are one network)")
-    return f"{len(ids)} architectures measured"
+                "class representative's value (the smallest id of the class)")
+    return f"{len(ids)} architectures measured, each on its own network"
 
 
 def cmd_latency(args: argparse.Namespace) -> int:
@@ -119,7 +125,7 @@ def cmd_latency(args: argparse.Namespace) -> int:
         raise UsageError("--repeats must be at least 1 and --warmup at least 0")
     if not (args.device == "cpu" or args.device.startswith("cuda")):
         raise UsageError(f"--device is cpu or cuda[:N], got {args.device!r}")
-    b, ids, reps, rep_of = _prepare(args, "latency")
+    b, ids, reps, rep_of = _prepare(args, "latency", args.per_class)
     import torch
 
     from bench.networks import latency
@@ -159,7 +165,7 @@ def cmd_latency(args: argparse.Namespace) -> int:
         median = np.median(t, axis=1)
         q75, q25 = np.percentile(t, [75, 25], axis=1)
         extra = {"batch": batch, "device": args.device, "threads": args.threads, "spread": f"latency_b{batch}_iqr",
-                 "measured": _spread_note(len(reps), ids, b)}
+                 "measured": _spread_note(len(reps), ids, rep_of)}
         labels[f"latency_b{batch}"] = (median[rows], LabelInfo(
             name=f"latency_b{batch}", unit="ms", split="none", epochs=None,
             seed_reduction=f"median of {args.repeats} runs", higher_is_better=False,
@@ -199,13 +205,13 @@ def _builder_of(benchmark: str, data_dir: str | None, dataset: str | None):  # n
 
 
 def cmd_proxies(args: argparse.Namespace) -> int:
-    from bench.networks.proxies import PROXIES, column
+    from bench.networks.proxies import CLASS_INVARIANT, PROXIES, column
 
     proxies = list(dict.fromkeys(args.proxies))
     unknown = [p for p in proxies if p not in PROXIES]
     if not proxies or unknown:
         raise UsageError(f"unknown proxy {unknown[0] if unknown else args.proxies!r}; choose from {', '.join(PROXIES)}")
-    b, ids, reps, rep_of = _prepare(args, "proxies")
+    b, ids, reps, rep_of = _prepare(args, "proxies", args.per_class or all(p in CLASS_INVARIANT for p in proxies))
     from bench.networks import proxies as zc
     from bench.networks.latency import pin_threads
     from bench.networks.plugin import builder_for
@@ -236,7 +242,8 @@ def cmd_proxies(args: argparse.Namespace) -> int:
         labels[name] = (np.array([r["values"][p] for r in rows], dtype=np.float64), LabelInfo(
             name=name, unit=unit, split="none", epochs=None, seed_reduction=reduction, higher_is_better=higher,
             source="archbench measure proxies", description=f"{what}; untrained network",
-            extra={"batch": batches[p]} if p in batches else {}))
+            extra={"measured": _spread_note(len(reps), ids, rep_of),
+                   **({"batch": batches[p]} if p in batches else {})}))
         labels[f"{name}_time"] = (np.array([r["seconds"][p] for r in rows], dtype=np.float64), LabelInfo(
             name=f"{name}_time", unit="s", split="none", epochs=None, seed_reduction="one run",
             higher_is_better=False, source="archbench measure proxies",
@@ -247,5 +254,5 @@ def cmd_proxies(args: argparse.Namespace) -> int:
     info = machine(args.threads, "cpu")
     path = _write(args, b, ids, labels, "proxies", f"zero-cost proxies computed here: {builder.describe()}", info,
                   header, len(reps), log)
-    print(f"{args.name}\twritten\t{len(ids)} architectures ({_spread_note(len(reps), ids, b)})\t{path}")
+    print(f"{args.name}\twritten\t{len(ids)} architectures ({_spread_note(len(reps), ids, rep_of)})\t{path}")
     return 0

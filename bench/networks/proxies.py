@@ -36,6 +36,11 @@ from bench.networks.flops import count_flops
 DATA_FREE = ("synflow", "zen", "params", "flops")
 GAUSSIAN = ("nwot", "jacov", "snip", "grad_norm")
 PROXIES = DATA_FREE + GAUSSIAN
+#: proxies that read only what reaches the output: a layer on a dead branch (an NB201 edge into a node that
+#: no path carries to the output) gets zero gradient, so it adds nothing. One value per isomorphism class
+#: serves every cell of it. Parameters, FLOPs, zen-score (it sums every BN layer's variance), nwot and
+#: jacov (every ReLU) also count dead branches, as latency does: those are measured cell by cell.
+CLASS_INVARIANT = ("synflow", "snip", "grad_norm")
 #: samples of Gaussian input per proxy unless the caller sets one: zen-score as Zen-NAS scores a network
 #: (two forward passes of 16), the data-dependent ones as NASLib's zero-cost benchmark batches (64)
 DEFAULT_BATCH = {"zen": 16, "nwot": 64, "jacov": 64, "snip": 64, "grad_norm": 64}
