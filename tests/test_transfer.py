@@ -3,6 +3,7 @@ baselines against hand-computed values, and a plug-in predictor through the CLI.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -320,3 +321,54 @@ def test_transfer_registry_names_every_transfer_class() -> None:
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+NEAR_TIES = '''
+import numpy as np
+from predictors.base import Predictor
+
+class NearTies(Predictor):
+    """1 plus a FLOPs term a thousand times finer than float32's resolution at 1."""
+    name = "near_ties"
+    def fit(self, archs, y):
+        return self
+    def predict(self, archs):
+        flops = np.asarray(archs.extra["flops"], dtype=np.float64)
+        return 1.0 + 1e-10 * flops / flops.max()
+'''
+
+
+def test_units_store_and_score_float64_predictions_and_rerun_float32_files(tables, tmp_path):
+    """Predictions that differ only below float32 resolution stay distinct in the stored file and its
+    metrics (float32 made them one tie, Spearman undefined); a float32 unit file (format 1) is rerun,
+    and a board refuses it."""
+    from scipy.stats import spearmanr
+
+    from bench.errors import UsageError
+    from bench.transfer.board import collect
+    from bench.transfer.run import Unit, is_done, read_predictions, read_record, run, run_unit
+
+    plugin = tmp_path / "near.py"
+    plugin.write_text(NEAR_TIES)
+    unit = Unit("nb201-cross-fidelity", "cifar10-valid", "archbench", f"{plugin}:NearTies", 5, 0)
+    record = run_unit(unit, tmp_path)
+    data = load_task(unit.board, unit.target)
+    (draw,) = draws(data, "archbench", 5, [0])
+    flops = data.batch(draw.query_ids).extra["flops"]
+    with np.load(unit.path(tmp_path)) as z:
+        stored = z["pred"]
+    assert stored.dtype == np.float64
+    assert len(np.unique(stored)) == len(np.unique(flops)) > 20
+    assert len(np.unique(stored.astype(np.float32))) == 1  # what the old format stored: one value
+    expected = spearmanr(data.labels_of(draw.query_ids), flops).statistic
+    assert record["metrics"]["spearman"] == pytest.approx(expected, abs=1e-12) and expected > 0.3
+    assert read_record(unit.path(tmp_path))["format"] == 2 and is_done(unit, tmp_path)
+    # the same unit as the old code wrote it: float32 predictions, no format field
+    old = {k: v for k, v in record.items() if k != "format"}
+    np.savez(unit.path(tmp_path).with_suffix(""), pred=stored.astype(np.float32), record=np.array(json.dumps(old)))
+    assert not is_done(unit, tmp_path)
+    with pytest.raises(UsageError, match="old unit file"):
+        collect(tmp_path, unit.board)
+    assert [r["seed"] for r in run([unit], tmp_path, progress=False)] == [0]
+    assert read_record(unit.path(tmp_path))["format"] == 2 and is_done(unit, tmp_path)
+    np.testing.assert_array_equal(read_predictions(unit.path(tmp_path)), stored)

@@ -20,7 +20,7 @@ import pandas as pd
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
 from bench.metrics import mean_ci95
-from bench.transfer.run import read_record
+from bench.transfer.run import UNIT_FORMAT, read_record
 from bench.transfer.tasks import HELP_FOLDERS, help_roles
 
 #: HELP's published Spearman on its meta-test devices (github.com/HayeonLee/HELP README, Tables 3 and 2)
@@ -49,7 +49,14 @@ def collect(results: Path, board: str) -> list[dict[str, Any]]:
     root = results / "transfer" / board
     if not root.is_dir():
         raise UsageError(f"no transfer results for {board!r} under {root}")
-    return [read_record(p) for p in sorted(root.rglob("*.npz"))]
+    records = []
+    for path in sorted(root.rglob("*.npz")):
+        record = read_record(path)
+        if record.get("format", 1) != UNIT_FORMAT:  # float32 predictions: their ties are not the model's
+            raise UsageError(f"{path} is an old unit file (float32 predictions); rerun `archbench transfer run` "
+                             f"on {results} to redo it")
+        records.append(record)
+    return records
 
 
 def _mean_targets(board: str, protocol: str, present: set[str]) -> list[str]:

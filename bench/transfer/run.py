@@ -2,10 +2,12 @@
 
 A unit is (task, protocol, predictor, k, seed). Its file
 ``<results>/transfer/<board>/<protocol>/<target>/<predictor>/k<k>-s<seed>.npz`` holds the
-predictions on the query set (float32, in the query's ascending id order) and a JSON record with
-the draw's hash, the metrics (computed from exactly those stored predictions), timings and, for
-``auto``, the candidate chosen. Files are written atomically; a unit is done when its file holds
-the current draw's hash (a file from another draw is rerun).
+predictions on the query set (float64, in the query's ascending id order, as evaluation units
+store them) and a JSON record with the draw's hash, the storage format, the metrics (computed from
+exactly those stored predictions), timings and, for ``auto``, the candidate chosen. Files are
+written atomically; a unit is done when its file holds the current draw's hash and format. Format 1
+(no ``format`` field) stored float32 predictions, whose rounding turned nearly equal predictions
+into ties (on HELP's eyeriss it moved Spearman by 0.007), so such a file is rerun.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from bench.metrics import kendall_tau, spearman, within_fraction
 from bench.predictor_registry import ArchPredictor, load_transfer_predictor_class
 from bench.transfer.protocol import Draw, ceiling_seeds, draws, protocol_ks
 from bench.transfer.tasks import TaskData, load_task, targets
+
+#: the unit file's storage format: 2 = float64 predictions (1, unmarked: float32)
+UNIT_FORMAT = 2
 
 #: predictors the CLI runs when none are named (``flops`` only where a FLOPs/params side feature exists)
 DEFAULT_PREDICTORS: tuple[str, ...] = ("flops", "best_source", "additive", "source_ridge", "auto")
@@ -127,16 +132,15 @@ def run_unit(unit: Unit, results: Path) -> dict[str, Any]:
     except Exception as exc:  # a plug-in's failure: one line naming the unit, not a traceback
         raise UsageError(f"predictor {unit.predictor!r} failed on {data.task.name} ({unit.protocol}, k={unit.k}, "
                          f"seed {unit.seed}): {type(exc).__name__}: {' '.join(str(exc).split())}") from None
-    pred32 = pred.astype(np.float32)
-    metrics = score(data.labels_of(draw.query_ids), pred32.astype(np.float64), data.task.kind)
+    metrics = score(data.labels_of(draw.query_ids), pred, data.task.kind)
     record = {
         **data.task.describe(), "board": unit.board, "target_name": unit.target, "protocol": unit.protocol,
         "predictor": unit.predictor, "params": predictor.get_params(), "k": unit.k, "seed": unit.seed,
         "n_train": len(draw.train_ids), "n_query": len(draw.query_ids), "draw_hash": draw.hash,
-        "metrics": metrics, **info,
+        "format": UNIT_FORMAT, "metrics": metrics, **info,
     }
     buf = io.BytesIO()
-    np.savez(buf, pred=pred32, record=np.array(json.dumps(record)))
+    np.savez(buf, pred=pred, record=np.array(json.dumps(record)))
     with atomic_path(unit.path(results)) as tmp:
         tmp.write_bytes(buf.getvalue())
     return record
@@ -153,12 +157,14 @@ def read_predictions(path: Path) -> np.ndarray:
 
 
 def is_done(unit: Unit, results: Path) -> bool:
-    """A unit is done when its file exists and was made from the draw the protocol gives today."""
+    """A unit is done when its file exists, was made from the draw the protocol gives today and
+    stores predictions in the current format (an older file is rerun, never mixed into a board)."""
     path = unit.path(results)
     if not path.is_file():
         return False
     (draw,) = draws(load_task(unit.board, unit.target), unit.protocol, unit.k, [unit.seed])
-    return read_record(path).get("draw_hash") == draw.hash
+    record = read_record(path)
+    return record.get("draw_hash") == draw.hash and record.get("format", 1) == UNIT_FORMAT
 
 
 def run(units: list[Unit], results: Path, progress: bool = True) -> Iterator[dict[str, Any]]:

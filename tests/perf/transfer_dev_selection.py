@@ -3,7 +3,8 @@
 This is how the transfer predictors' hyperparameters and ``blend``'s members were chosen: each
 meta-train and meta-valid device of a HELP board is the target in turn (the other known devices are
 its sources, as for a meta-test target), 20 frozen draws each, Spearman on HELP's trimmed query set,
-scored from float32 predictions exactly as the boards are. No meta-test label is read.
+scored from float64 predictions exactly as the boards are (unit format 2; the settings of session 7
+were chosen on float32 scores). No meta-test label is read.
 
     python tests/perf/transfer_dev_selection.py --board help-nb201 --predictors additive,additive_huber,blend
 """
@@ -28,7 +29,6 @@ def dev_scores(board: str, predictor: str, seeds: int = N_SEEDS) -> dict[str, fl
         values = []
         for draw in draws(data, "help", 20, range(seeds)):
             pred, _ = fit_predict(data, draw, load_transfer_predictor(predictor)(seed=draw.seed))
-            pred = pred.astype(np.float32).astype(np.float64)
             values.append(score(data.labels_of(draw.query_ids), pred, "latency")["spearman"])
         out[device] = float(np.mean(values))
     return out
