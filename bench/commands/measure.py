@@ -191,7 +191,7 @@ def _write(args: argparse.Namespace, b: bench.Benchmark, ids: np.ndarray, labels
     """Write the measured table with its machine and settings, then drop the finished run's log."""
     meta = {"source": f"archbench measure {kind} of {args.benchmark}", "source_version": info["torch"],
             "description": description, "machine": info,
-            "measure_settings": header | {"ids": f"{n_reps} representatives"}}
+            "measure_settings": header | {"ids": f"{n_reps} architectures measured"}}
     path = write_table(b, args.name, ids, labels, meta, args.data_dir)
     log.path.unlink()
     return path

@@ -20,7 +20,7 @@ import pandas as pd
 from bench.atomic import atomic_path, atomic_write_text
 from bench.errors import UsageError
 from bench.metrics import mean_ci95
-from bench.transfer.run import UNIT_FORMAT, read_record
+from bench.transfer.run import in_current_format, read_record
 from bench.transfer.tasks import HELP_FOLDERS, help_roles
 
 #: HELP's published Spearman on its meta-test devices (github.com/HayeonLee/HELP README, Tables 3 and 2)
@@ -52,7 +52,7 @@ def collect(results: Path, board: str) -> list[dict[str, Any]]:
     records = []
     for path in sorted(root.rglob("*.npz")):
         record = read_record(path)
-        if record.get("format", 1) != UNIT_FORMAT:  # float32 predictions: their ties are not the model's
+        if not in_current_format(record):  # float32 predictions: their ties are not the model's
             raise UsageError(f"{path} is an old unit file (float32 predictions); rerun `archbench transfer run` "
                              f"on {results} to redo it")
         records.append(record)

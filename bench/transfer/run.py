@@ -151,6 +151,11 @@ def read_record(path: Path) -> dict[str, Any]:
         return json.loads(str(z["record"]))
 
 
+def in_current_format(record: dict[str, Any]) -> bool:
+    """Whether a unit's record was stored in :data:`UNIT_FORMAT` (format 1, unmarked, held float32)."""
+    return record.get("format", 1) == UNIT_FORMAT
+
+
 def read_predictions(path: Path) -> np.ndarray:
     with np.load(path) as z:
         return z["pred"].astype(np.float64)
@@ -164,7 +169,7 @@ def is_done(unit: Unit, results: Path) -> bool:
         return False
     (draw,) = draws(load_task(unit.board, unit.target), unit.protocol, unit.k, [unit.seed])
     record = read_record(path)
-    return record.get("draw_hash") == draw.hash and record.get("format", 1) == UNIT_FORMAT
+    return record.get("draw_hash") == draw.hash and in_current_format(record)
 
 
 def run(units: list[Unit], results: Path, progress: bool = True) -> Iterator[dict[str, Any]]:
