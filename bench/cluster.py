@@ -17,16 +17,18 @@ import contextlib
 import importlib.util
 import logging
 import pickle
+import queue
 import sys
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from bench.atomic import synced_together
 from bench.claims import CLAIM_TIMEOUT, Claims
 from bench.errors import UsageError
 
@@ -223,23 +225,10 @@ def run_claimed(
                        else _DaskRunner(client, work, extra, n_items=len(pending)))
     last_look = time.monotonic()
     last = ""
-    writes: deque[tuple[T, Future]] = deque()
-    # on a cluster, results are stored by one writer thread, in order, so this loop hands out work while a
-    # file is synced; serially each is stored before the next item starts
-    with Claims(claim_timeout) as claims, ThreadPoolExecutor(1, thread_name_prefix="archbench-store") as writer:
-
-        def store_and_release(item: T, value: Any) -> None:
-            try:
-                store(item, value)
-            finally:
-                claims.release(claim_path(item))
-
-        def drain(block: bool = False) -> None:
-            while writes and (block or writes[0][1].done()):
-                item, fut = writes.popleft()
-                fut.result()  # a failed write (a full disk) stops the run
-                out.ran.append(item)
-
+    # on a cluster, results are stored by one writer thread, as many together as have arrived (one
+    # sync for the group, :func:`bench.atomic.synced_together`), so this loop hands out work while
+    # files are synced; serially each is stored before the next item starts
+    with Claims(claim_timeout) as claims, _GroupWriter(store, claims, claim_path) as writer:
         try:
             while pending or waiting or runner.busy:
                 while pending and runner.free():
@@ -263,27 +252,102 @@ def run_claimed(
                         if postfix is not None:
                             last = postfix(item, value)
                         if client is None:  # serial: stored before the next item starts
-                            store_and_release(item, value)
-                            out.ran.append(item)
+                            writer.store_now(item, value)
                         else:
-                            writes.append((item, writer.submit(store_and_release, item, value)))
+                            writer.put(item, value)
                     else:
                         claims.release(claim_path(item))
                         out.failed.append((item, value))
                         if on_error is not None:
                             on_error(item, value)
                     _advance(bar, runner, out, waiting, last)
-                drain()
+                out.ran.extend(writer.stored())  # a failed write (a full disk) stops the run
                 if waiting and (not runner.busy or time.monotonic() - last_look >= poll):
                     if not runner.busy and not pending:
                         time.sleep(poll)  # only other runs' items are left: wait for them
                     last_look = time.monotonic()
                     pending.extend(waiting)  # stored meanwhile -> elsewhere; stale claim -> taken over
                     waiting.clear()
-            drain(block=True)
+            writer.finish()
+            out.ran.extend(writer.stored())
         finally:
             runner.cancel()
     return out
+
+
+class _GroupWriter(Generic[T]):
+    """Stores finished items on one thread, each time all that arrived meanwhile in one
+    :func:`~bench.atomic.synced_together` group, then releases their claims (a context manager)."""
+
+    def __init__(self, store: Callable[[T, Any], None], claims: Claims, claim_path: Callable[[T], Path]) -> None:
+        self._store, self._claims, self._claim_path = store, claims, claim_path
+        self._queue: queue.SimpleQueue[tuple[T, Any] | None] = queue.SimpleQueue()
+        self._stored: deque[T] = deque()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _GroupWriter[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    def store_now(self, item: T, value: Any) -> None:
+        """Store one item in this thread (the serial path) and release its claim."""
+        try:
+            self._store(item, value)
+        finally:
+            self._claims.release(self._claim_path(item))
+        self._stored.append(item)
+
+    def put(self, item: T, value: Any) -> None:
+        """Hand one item to the writer thread (started on first use)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="archbench-store", daemon=True)
+            self._thread.start()
+        self._queue.put((item, value))
+
+    def stored(self) -> list[T]:
+        """Items stored since the last call; raises the writer's error if a write failed."""
+        if self._error is not None:
+            raise self._error
+        out = []
+        while self._stored:
+            out.append(self._stored.popleft())
+        return out
+
+    def finish(self) -> None:
+        """Wait until every item handed over is stored."""
+        self._stop()
+        if self._error is not None:
+            raise self._error
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            while not self._queue.empty():
+                group.append(self._queue.get())
+            stop = group[-1] is None
+            group = [g for g in group if g is not None]
+            try:
+                with synced_together():
+                    for item, value in group:
+                        self._store(item, value)
+            except BaseException as exc:  # noqa: BLE001 - handed to the run's loop, which stops
+                self._error = exc
+                stop = True
+            for item, _ in group:
+                self._claims.release(self._claim_path(item))
+            if self._error is None:
+                self._stored.extend(item for item, _ in group)
+            if stop:
+                return
 
 
 def _advance(bar: Any, runner: _Runner, out: ClaimedRun, waiting: list, last: str) -> None:

@@ -153,3 +153,30 @@ def test_directory_in_place_of_the_file_keeps_the_hint(cora_copy, tmp_path):
     cora_copy.mkdir()
     with pytest.raises(StoreError, match="not a regular file.*datasets build nasbench-graph/cora --force"):
         bench.load("nasbench-graph/cora", data_dir=tmp_path)
+
+
+def test_writes_synced_together_appear_at_the_end_in_order(tmp_path):
+    from bench.atomic import atomic_write_text, synced_together
+
+    a, b = tmp_path / "a.npz", tmp_path / "a.json"
+    atomic_write_text(b, "old row\n")
+    with synced_together():
+        atomic_write_text(a, "predictions\n")
+        atomic_write_text(b, "new row\n")
+        # nothing renamed yet: the old row is still the one a reader sees
+        assert not a.exists() and b.read_text() == "old row\n"
+    assert a.read_text() == "predictions\n" and b.read_text() == "new row\n"
+    assert a.stat().st_mtime_ns <= b.stat().st_mtime_ns  # predictions renamed first, the row last
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.npz"]
+
+
+def test_a_write_that_fails_in_a_group_leaves_the_finished_ones_whole(tmp_path):
+    from bench.atomic import atomic_path, atomic_write_text, synced_together
+
+    with pytest.raises(OSError, match="disk full"), synced_together():
+        atomic_write_text(tmp_path / "done.txt", "whole\n")
+        with atomic_path(tmp_path / "half.txt") as tmp:
+            tmp.write_text("hal")
+            raise OSError("disk full")
+    assert (tmp_path / "done.txt").read_text() == "whole\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["done.txt"]  # no half file, no temp file

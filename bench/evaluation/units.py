@@ -7,6 +7,7 @@ benchmark cannot feed are UsageErrors with nothing written.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -130,9 +131,10 @@ class Unit:
     seed: int
     split_hash: str
 
-    @property
+    @functools.cached_property
     def relpath(self) -> Path:
-        """Path of the unit's files, without suffix, relative to the results directory."""
+        """Path of the unit's files, without suffix, relative to the results directory (asked for
+        several times per unit by the claim and the store)."""
         pred = _SAFE_NAME.sub("_", self.predictor.label)
         return Path(*self.benchmark.split("/"), self.target, pred, f"n{self.train_size:05d}_s{self.seed:03d}")
 
