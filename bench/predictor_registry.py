@@ -40,7 +40,8 @@ TRANSFER_PREDICTORS: dict[str, str] = {
         ("source_smooth", "SmoothedSourcePredictor"), ("source_ridge", "SourceRidgePredictor"),
         ("additive_source", "AdditiveSourcePredictor"), ("best_source", "BestSourcePredictor"),
         ("flops", "FlopsPredictor"), ("xgb_transfer", "XGBTransferPredictor"),
-        ("pretrained", "PretrainedSourcePredictor"), ("auto", "AutoTransferPredictor"), ("blend", "BlendPredictor"))
+        ("pretrained", "PretrainedSourcePredictor"), ("pretrained_graf", "PretrainedGrafPredictor"),
+        ("auto", "AutoTransferPredictor"), ("blend", "BlendPredictor"))
 }
 
 

@@ -15,6 +15,7 @@ import pytest
 
 import bench
 from bench.importers.help_latency import read_pt
+from bench.metrics import kendall_tau
 from bench.transfer.protocol import HELP_REFERENCE, KS, draws, help_pool_and_query, help_positions, task_hash
 from bench.transfer.run import fit_predict
 from bench.transfer.tasks import load, load_task, nb201_flops
@@ -372,3 +373,20 @@ def test_units_store_and_score_float64_predictions_and_rerun_float32_files(table
     assert [r["seed"] for r in run([unit], tmp_path, progress=False)] == [0]
     assert read_record(unit.path(tmp_path))["format"] == 2 and is_done(unit, tmp_path)
     np.testing.assert_array_equal(read_predictions(unit.path(tmp_path)), stored)
+
+
+def test_pretrained_graf_fine_tunes_on_graph_features_and_ranks_the_200_epoch_target(tables):
+    from predictors.features import feature_matrix
+    from predictors.transfer import PretrainedGrafPredictor, _finetune_features
+
+    data = load_task("nb201-cross-fidelity", "cifar10-valid")
+    (draw,) = draws(data, "archbench", 100, [0])
+    model = PretrainedGrafPredictor(n_estimators=60, seed=0)
+    pred, _ = fit_predict(data, draw, model)
+    archs = data.batch(draw.train_ids)
+    onehot, graf = np.asarray(archs.encode("onehot")), np.asarray(feature_matrix(archs, "graf"))
+    # ridge inputs: one-hot, GRAF, then one pretrained output and one normal score per source table
+    assert model.model_.coef_.shape == (onehot.shape[1] + graf.shape[1] + 2 * len(data.sources.names),)
+    assert np.array_equal(_finetune_features(archs, "onehot+graf"), np.hstack([onehot, graf]))
+    tau = kendall_tau(data.labels_of(draw.query_ids), pred)
+    assert tau > 0.75, tau  # 100 labels of the 200-epoch table (from scratch at n = 100: about 0.78)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from bench.commands._args import csv_ints, csv_list, directory, int_range
+from bench.predictor_registry import TRANSFER_PREDICTORS
 
 PROTOCOLS = ("help", "archbench")  # bench.transfer.protocol.PROTOCOLS, without importing it here
 BOARDS = ("help-nb201", "help-fbnet", "nbg-cross-dataset", "nb201-cross-fidelity")
@@ -37,8 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--protocol", type=_protocols, default=None,
                    help="help and/or archbench (default: both where the board has them)")
     r.add_argument("--predictors", "--predictor", dest="predictors", type=csv_list, default=None,
-                   help="registry names (flops, best_source, additive, additive_huber, source_ridge, source_smooth, "
-                        "additive_source, blend, xgb_transfer, pretrained, auto, or any ArchBench predictor) or "
+                   help=f"registry names ({', '.join(TRANSFER_PREDICTORS)}, or any ArchBench predictor) or "
                         "path/to/file.py:Class (default: flops, best_source, "
                         "additive, source_ridge, auto; no flops on help-fbnet)")
     r.add_argument("--targets", type=csv_list, default=None, help="devices/datasets (default: the board's)")
