@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -180,3 +182,19 @@ def test_a_write_that_fails_in_a_group_leaves_the_finished_ones_whole(tmp_path):
             raise OSError("disk full")
     assert (tmp_path / "done.txt").read_text() == "whole\n"
     assert [p.name for p in tmp_path.iterdir()] == ["done.txt"]  # no half file, no temp file
+
+
+def test_a_group_across_two_file_systems_lands_on_both(tmp_path):
+    import tempfile
+
+    from bench.atomic import atomic_write_text, synced_together
+
+    if not os.path.isdir("/dev/shm") or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on a file system other than the temporary directory's")
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
+        a, b = tmp_path / "a.txt", Path(shm) / "b.txt"
+        with synced_together():
+            atomic_write_text(a, "on disk\n")
+            atomic_write_text(b, "in memory\n")
+        assert a.read_text() == "on disk\n" and b.read_text() == "in memory\n"
+        assert os.listdir(shm) == ["b.txt"] and os.listdir(tmp_path) == ["a.txt"]
