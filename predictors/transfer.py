@@ -389,9 +389,7 @@ class PretrainedSourcePredictor(TransferPredictor):
         if key not in src._cache:
             import xgboost as xgb
 
-            if src.archs is None:
-                raise UsageError("the pretrained predictor needs the source tables' architectures")
-            x = _pretrain_features(src.archs)
+            x = self._table_features("onehot+graf").astype(np.float32)
             outputs = []
             for column in src.normal_scores(src.ids).T:
                 model = xgb.XGBRegressor(n_estimators=self.n_estimators, max_depth=self.max_depth,
@@ -401,9 +399,20 @@ class PretrainedSourcePredictor(TransferPredictor):
             src._cache[key] = np.column_stack(outputs).astype(np.float64)
         return src._cache[key]
 
+    def _table_features(self, spec: str) -> np.ndarray:
+        """``spec`` features of every source architecture, computed once per source table (GRAF of
+        the whole table took 0.3 s, which each fit and predict would otherwise repeat)."""
+        key = f"features|{spec}"
+        src = self.sources_
+        if key not in src._cache:
+            if src.archs is None:
+                raise UsageError("the pretrained predictor needs the source tables' architectures")
+            src._cache[key] = _finetune_features(src.archs, spec)
+        return src._cache[key]
+
     def _x(self, archs: ArchBatch) -> np.ndarray:
         rows = self.sources_._rows(archs.ids)
-        return np.hstack([_finetune_features(archs, self.finetune_features), self._pretrained()[rows],
+        return np.hstack([self._table_features(self.finetune_features)[rows], self._pretrained()[rows],
                           self.sources_.normal_scores(archs.ids)])
 
     def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> PretrainedSourcePredictor:
@@ -442,12 +451,6 @@ def _finetune_features(archs: ArchBatch, spec: str) -> np.ndarray:
     from predictors.features import feature_matrix
 
     return np.asarray(feature_matrix(archs, _graph_spec(archs, spec)), dtype=np.float64)
-
-
-def _pretrain_features(archs: ArchBatch) -> np.ndarray:
-    from predictors.features import feature_matrix
-
-    return np.asarray(feature_matrix(archs, _graph_spec(archs, "onehot+graf")), dtype=np.float32)
 
 
 TRANSFER_CLASSES: dict[str, type[TransferPredictor]] = {
