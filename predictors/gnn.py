@@ -96,7 +96,9 @@ def directional_gin() -> Any:
     return DirGIN
 
 
-def _regressor(conv: str, in_dim: int, hidden: int, layers: int, dropout: float, heads: int) -> Any:
+def _regressor(conv: str, in_dim: int, hidden: int, layers: int, dropout: float, heads: int, outputs: int = 1) -> Any:
+    """Message passing, mean + sum readout, MLP head; ``outputs`` > 1 gives one output column per task
+    (pretraining on several source tables at once) and ``embed`` the readout the head reads."""
     import torch
     from torch_geometric.nn import global_add_pool, global_mean_pool
     from torch_geometric.nn.models import GAT, GCN
@@ -109,12 +111,15 @@ def _regressor(conv: str, in_dim: int, hidden: int, layers: int, dropout: float,
             super().__init__()
             self.stack = stack_cls(in_dim, hidden, layers, dropout=dropout, jk="cat", **extra)
             self.head = torch.nn.Sequential(torch.nn.Linear(2 * hidden, hidden), torch.nn.ReLU(),
-                                            torch.nn.Linear(hidden, 1))
+                                            torch.nn.Linear(hidden, outputs))
+
+        def embed(self, x: Any, edge_index: Any, node_graph: Any, n: int) -> Any:
+            h = self.stack(x, edge_index)
+            return torch.cat([global_mean_pool(h, node_graph, n), global_add_pool(h, node_graph, n)], dim=-1)
 
         def forward(self, x: Any, edge_index: Any, node_graph: Any, n: int) -> Any:
-            h = self.stack(x, edge_index)
-            pooled = torch.cat([global_mean_pool(h, node_graph, n), global_add_pool(h, node_graph, n)], dim=-1)
-            return self.head(pooled).squeeze(-1)
+            out = self.head(self.embed(x, edge_index, node_graph, n))
+            return out.squeeze(-1) if outputs == 1 else out
 
     return GraphRegressor()
 

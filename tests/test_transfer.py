@@ -390,3 +390,37 @@ def test_pretrained_graf_fine_tunes_on_graph_features_and_ranks_the_200_epoch_ta
     assert np.array_equal(_finetune_features(archs, "onehot+graf"), np.hstack([onehot, graf]))
     tau = kendall_tau(data.labels_of(draw.query_ids), pred)
     assert tau > 0.75, tau  # 100 labels of the 200-epoch table (from scratch at n = 100: about 0.78)
+
+
+def test_pretrained_gnn_pretrains_once_per_table_and_averages_its_fine_tuned_readouts(tables):
+    from bench.errors import UsageError
+    from predictors.transfer import PretrainedGNNPredictor
+
+    data = load_task("nb201-cross-fidelity", "cifar10-valid")
+    first, second = draws(data, "archbench", 100, [0, 1])
+    model = PretrainedGNNPredictor(hidden=16, epochs=5, n_pretrain=2, seed=0)
+    pred, _ = fit_predict(data, first, model)
+    n_sources = len(data.sources.names)
+    # ridge inputs: mean + sum readout (2 x hidden), one output and one normal score per source table
+    assert [m.coef_.shape for m in model.models_] == [(2 * 16 + 2 * n_sources,)] * 2
+    pretrained = {k: v for k, v in data.sources._cache.items() if k.startswith("gnn|16|3|5|")}
+    assert sorted(pretrained) == ["gnn|16|3|5|0", "gnn|16|3|5|1"]
+    embedding, outputs = pretrained["gnn|16|3|5|0"]
+    assert embedding.shape == (len(data.pool), 32) and outputs.shape == (len(data.pool), n_sources)
+    assert np.allclose(embedding.mean(axis=0), 0, atol=1e-9)
+    # the two pretrainings differ, and the prediction is the mean of their fine-tuned readouts
+    query = data.batch(first.query_ids)
+    parts = [m.predict(model._x(query, s)) for s, m in enumerate(model.models_)]
+    assert not np.allclose(parts[0], parts[1])
+    np.testing.assert_allclose(pred, model.target_.inverse(np.mean(parts, axis=0)))
+    # another draw reuses the cached pretraining (the same arrays, not a retrained network)
+    other = PretrainedGNNPredictor(hidden=16, epochs=5, n_pretrain=2, seed=1)
+    fit_predict(data, second, other)
+    assert data.sources._cache["gnn|16|3|5|0"][0] is embedding
+    tau = kendall_tau(data.labels_of(first.query_ids), pred)
+    assert tau > 0.7, tau  # five pretraining epochs; the board's 40 give more
+    archs, y = data.batch(first.train_ids), data.labels_of(first.train_ids)
+    with pytest.raises(UsageError, match="needs source tables"):
+        PretrainedGNNPredictor().fit(archs, y)
+    with pytest.raises(UsageError, match="n_pretrain >= 1"):
+        PretrainedGNNPredictor(n_pretrain=0).fit(archs, y, sources=data.sources)
