@@ -52,7 +52,11 @@ class CardFinder:
                 if covered(text):
                     self.cards.append((path, text, covered(text)))
         self._rendered: dict[Path, Card] = {}
-        self.places = ", ".join(str(p) for p in (cards_dir, data_dir) if p is not None) or "nowhere"
+        # what a page says was searched: the data directory by its role, not this machine's path, so
+        # committed pages do not change with whoever rebuilt them
+        places = [str(cards_dir) if cards_dir is not None else "",
+                  "the data directory (ARCHBENCH_DATA)" if data_dir is not None else ""]
+        self.places = ", ".join(p for p in places if p) or "nowhere"
 
     def find(self, benchmark: str) -> Card | None:
         for path, text, patterns in self.cards:
