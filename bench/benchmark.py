@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bench.errors import InvalidType, KeyedError, UsageError
+from bench.idindex import IdIndex
 from bench.spaces import InvalidArchitecture, SearchSpace, get_space
 from bench.store import BenchmarkStore, LabelInfo, StoreFile
 from bench.validate import check_bool, check_ids, check_int, check_str, id_array, is_int
@@ -18,8 +19,6 @@ from bench.validate import check_bool, check_ids, check_int, check_str, id_array
 if TYPE_CHECKING:
     import pandas as pd
 
-#: ids below this bound get a dense id -> row table (O(1) look-ups); larger id ranges use searchsorted
-_DENSE_ID_LIMIT = 50_000_000
 #: most ids one ``sample(..., replace=True)`` call draws (8 bytes each): a typo must not exhaust memory
 MAX_SAMPLE = 100_000_000
 
@@ -114,31 +113,14 @@ class Benchmark:
 
     # -- look-ups ---------------------------------------------------------------------------------
     @cached_property
-    def _row_lookup(self) -> np.ndarray | None:
-        ids = self.ids
-        if len(ids) and 0 <= ids[0] and ids[-1] < _DENSE_ID_LIMIT:
-            table = np.full(int(ids[-1]) + 1, -1, dtype=np.int32)
-            table[ids] = np.arange(len(ids), dtype=np.int32)
-            return table
-        return None
+    def _index(self) -> IdIndex:
+        return IdIndex(self.ids)
 
     def rows_of_ids(self, ids: np.ndarray) -> np.ndarray:
         """Row indices of canonical ids (vectorized); InvalidArchitecture names any missing id."""
         ids = check_ids(ids)
-        table = self._row_lookup
-        if table is not None:
-            inside = (ids >= 0) & (ids < len(table))
-            if inside.all():
-                rows = table[ids]
-            else:
-                rows = np.full(ids.shape, -1, dtype=np.int32)
-                rows[inside] = table[ids[inside]]
-            missing = rows < 0
-        else:
-            rows = np.searchsorted(self.ids, ids)
-            rows_c = np.minimum(rows, len(self.ids) - 1)
-            missing = self.ids[rows_c] != ids
-            rows = rows_c
+        rows = self._index.rows(ids)
+        missing = rows < 0
         if missing.any() and self.iso_class is not None:
             rows[missing] = self._isomorphic_rows(ids[missing])
             missing = rows < 0

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.stats import norm, rankdata
 
 from bench.errors import UsageError
+from bench.idindex import IdIndex
 from bench.spaces import SearchSpace
 
 #: the pseudo-encoding that stacks a batch's side features (parameters, FLOPs, zero-cost proxies)
@@ -128,6 +129,13 @@ def missing_encodings(wanted: tuple[str, ...] | list[str], offered: tuple[str, .
     return [e for e in wanted if (not has_extra if e == EXTRA else e not in offered)]
 
 
+def column_scale(x: np.ndarray, min_spread: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, spread) of each column for ``(x - mean) / spread``; a column whose spread is at most
+    ``min_spread`` (constant, or numerically so) keeps scale 1 instead of dividing by ~0."""
+    spread = x.std(axis=0)
+    return x.mean(axis=0), np.where(spread > min_spread, spread, 1.0)
+
+
 @dataclass(frozen=True, eq=False)
 class SourceTables:
     """Labels of the source tables for every architecture of the space, looked up by id.
@@ -157,8 +165,7 @@ class SourceTables:
     def standardized(self, ids: np.ndarray) -> np.ndarray:
         """Source labels scaled by each column's mean and spread over the whole source table."""
         if "mu" not in self._cache:
-            self._cache["mu"] = self.values.mean(axis=0)
-            self._cache["sd"] = np.where(self.values.std(axis=0) > 0, self.values.std(axis=0), 1.0)
+            self._cache["mu"], self._cache["sd"] = column_scale(self.values)
         return (self.of(ids) - self._cache["mu"]) / self._cache["sd"]
 
     def normal_scores(self, ids: np.ndarray) -> np.ndarray:
@@ -169,9 +176,10 @@ class SourceTables:
         return self._cache["normal"][self._rows(ids)]
 
     def _rows(self, ids: np.ndarray) -> np.ndarray:
-        ids = np.asarray(ids, dtype=np.int64)
-        rows = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        if len(ids) and not np.array_equal(self.ids[rows], ids):
+        if "index" not in self._cache:
+            self._cache["index"] = IdIndex(self.ids)
+        rows = self._cache["index"].rows(ids)
+        if (rows < 0).any():
             raise UsageError("an architecture has no source labels (not in the source tables)")
         return rows
 

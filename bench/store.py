@@ -139,7 +139,8 @@ def array_sha256(arr: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def _jsonable(v: Any) -> Any:
+def _attr_value(v: Any) -> Any:
+    """An HDF5 attribute as a plain Python value (NumPy scalars unwrapped, bytes decoded)."""
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, bytes):
@@ -282,8 +283,8 @@ class StoreFile:
             raise self._refuse(f"format version {version}, this ArchBench reads version {FORMAT_VERSION}")
         if "manifest" not in attrs or "content_sha256" not in attrs:
             raise self._refuse("missing manifest or content checksum")
-        text = _jsonable(attrs["manifest"])
-        self._content_sha256 = _jsonable(attrs["content_sha256"])
+        text = _attr_value(attrs["manifest"])
+        self._content_sha256 = _attr_value(attrs["content_sha256"])
         if not isinstance(text, str) or hashlib.sha256(text.encode()).hexdigest() != self._content_sha256:
             raise self._refuse("content checksum mismatch (the file was modified or is incomplete)")
         manifest = json.loads(text)
@@ -312,7 +313,7 @@ class StoreFile:
             raise self._refuse(f"{key} is missing")
         if list(ds.shape) != entry["shape"]:
             raise self._refuse(f"{key} has shape {ds.shape}, the manifest says {tuple(entry['shape'])}")
-        mirrored = {a: _jsonable(v) for a, v in ds.attrs.items() if a != "sha256"}
+        mirrored = {a: _attr_value(v) for a, v in ds.attrs.items() if a != "sha256"}
         if mirrored != entry["attrs"]:
             raise self._refuse(f"metadata of {key} differs from the checksummed manifest")
         return ds

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from bench.data import ArchBatch, SourceTables
+from bench.data import ArchBatch, SourceTables, column_scale
 from bench.errors import UsageError
 from bench.predictor_registry import TRANSFER_PREDICTORS
 from predictors.base import Predictor
@@ -151,7 +151,8 @@ def smoothed_sources(sources: SourceTables) -> np.ndarray:
         x = np.asarray(sources.archs.encode("onehot"), dtype=np.float64)
         z = sources.standardized(sources.ids)
         fit = Ridge(alpha=1e-3).fit(x, z).predict(x)
-        sources._cache["smoothed"] = (fit - fit.mean(axis=0)) / np.where(fit.std(axis=0) > 0, fit.std(axis=0), 1.0)
+        mean, spread = column_scale(fit)
+        sources._cache["smoothed"] = (fit - mean) / spread
     return sources._cache["smoothed"]
 
 
@@ -485,8 +486,8 @@ class PretrainedGNNPredictor(TransferPredictor):
                                 batch_size=128, lr=2e-3, weight_decay=1e-4, rank_weight=0.0, seed=pretrain_seed)
                 embedding = predict_in_chunks(lambda index: model.embed(*graphs.select(index)), len(z))
                 outputs = predict_in_chunks(lambda index: model(*graphs.select(index)), len(z))
-            spread = embedding.std(axis=0)
-            embedding = (embedding - embedding.mean(axis=0)) / np.where(spread > 1e-9, spread, 1.0)
+            mean, spread = column_scale(embedding, min_spread=1e-9)
+            embedding = (embedding - mean) / spread
             src._cache[key] = (embedding, outputs.reshape(len(z), -1))
         return src._cache[key]
 

@@ -19,11 +19,11 @@ import numpy as np
 
 from bench.data import ArchBatch, side_feature_column
 from bench.evaluation.features import side_feature_metrics
+from bench.idindex import IdIndex
 from bench.search.base import uniform_index
 from bench.search.neighbours import NeighbourTable, build_neighbour_table
 from bench.spaces import InvalidArchitecture, SearchSpace
 
-_DENSE_ID_LIMIT = 50_000_000
 #: neighbour tables by (space config, ids checksum): built once per process and benchmark
 _TABLES: dict[tuple[str, str], NeighbourTable] = {}
 
@@ -42,14 +42,7 @@ class SearchDomain:
         self.extra = dict(extra or {})
         for arr in (self.ids, self.codes, *self.extra.values()):
             arr.setflags(write=False)
-        ids = self.ids
-        self._dense: np.ndarray | None = None
-        self._order: np.ndarray | None = None
-        if len(ids) and ids.min() >= 0 and ids.max() < _DENSE_ID_LIMIT:
-            self._dense = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
-            self._dense[ids] = np.arange(len(ids))
-        else:
-            self._order = np.argsort(ids, kind="stable")
+        self._index = IdIndex(self.ids)
 
     @classmethod
     def from_benchmark(cls, bm: Any, target: str | None = None) -> SearchDomain:
@@ -68,15 +61,7 @@ class SearchDomain:
     def rows_of_ids(self, ids: np.ndarray, strict: bool = True) -> np.ndarray:
         """Rows of canonical ids; ids the benchmark lacks raise (``strict``) or map to -1."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        if self._dense is not None:
-            inside = (ids >= 0) & (ids < len(self._dense))
-            rows = np.full(ids.shape, -1, dtype=np.int64)
-            rows[inside] = self._dense[ids[inside]]
-        else:
-            pos = np.searchsorted(self.ids, ids, sorter=self._order)
-            pos = np.minimum(pos, len(self.ids) - 1)
-            rows = self._order[pos]
-            rows = np.where(self.ids[rows] == ids, rows, -1)
+        rows = self._index.rows(ids)
         if strict and (rows < 0).any():
             bad = int(ids[np.flatnonzero(rows < 0)[0]])
             raise InvalidArchitecture(f"architecture id {bad} is not in {self.name or 'this benchmark'}; "

@@ -8,13 +8,14 @@ of one family (``help-nb201``, ``help-fbnet``, ``nbg-cross-dataset``, ``nb201-cr
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 
 import bench
 from bench.data import ArchBatch, SourceTables
 from bench.errors import UsageError
+from bench.idindex import IdIndex
 from bench.importers.help_latency import HELP_ROLES
 from bench.protocol import FrozenSplits
 
@@ -121,12 +122,22 @@ class TaskData:
     sources: SourceTables
     side: dict[str, np.ndarray]
 
+    @cached_property
+    def _index(self) -> IdIndex:
+        return IdIndex(self.pool)
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        rows = self._index.rows(ids)
+        if (rows < 0).any():
+            raise UsageError(f"an architecture is not in the pool of task {self.task.name}")
+        return rows
+
     def labels_of(self, ids: np.ndarray) -> np.ndarray:
-        return self.y[np.searchsorted(self.pool, ids)]
+        return self.y[self._rows(ids)]
 
     def batch(self, ids: np.ndarray) -> ArchBatch:
         """Architectures with side features (FLOPs / parameters) only, never a label of the target."""
-        rows = np.searchsorted(self.pool, ids)
+        rows = self._rows(ids)
         b = ArchBatch.from_benchmark(self.benchmark, ids)
         b.extra.update({k: v[rows] for k, v in self.side.items()})
         return b
