@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from bench.data import ArchBatch, SourceTables, column_scale
+from bench.data import ArchBatch, SourceTables, accepts_sources, column_scale
 from bench.errors import UsageError
-from bench.predictor_registry import TRANSFER_PREDICTORS
+from bench.predictor_registry import load_transfer_predictor_class
 from predictors.base import Predictor
 
 #: ridge penalties searched by efficient leave-one-out on the k samples
@@ -302,6 +302,13 @@ class XGBTransferPredictor(TransferPredictor):
         return self.model_.predict(self._x(archs)).astype(np.float64)
 
 
+def _fitted(name: str, seed: int, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None) -> Any:
+    """A member of ``auto`` / ``blend``, found like any transfer predictor (registry name or plug-in
+    path), fitted on the k samples; the sources go to members whose ``fit`` takes them."""
+    model = load_transfer_predictor_class(name)(seed=seed)
+    return model.fit(archs, y, sources=sources) if accepts_sources(model) else model.fit(archs, y)
+
+
 class AutoTransferPredictor(TransferPredictor):
     """Picks among ``candidates`` by leave-one-out squared error on the k samples, then refits the
     winner on all k. Candidates are the closed-form ones (their leave-one-out error is exact and
@@ -317,8 +324,7 @@ class AutoTransferPredictor(TransferPredictor):
     def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> AutoTransferPredictor:
         scored = []
         for name in self.candidates:
-            model = TRANSFER_CLASSES[name](seed=self.seed)
-            model.fit(archs, y, sources=sources)
+            model = _fitted(name, self.seed, archs, y, sources)
             scored.append((model.loo_mse(), name, model))
         self.loo_mse_, self.chosen_, self.model_ = min(scored, key=lambda item: (item[0], item[1]))
         self.loo_by_candidate_ = {name: mse for mse, name, _ in scored}
@@ -342,7 +348,7 @@ class BlendPredictor(TransferPredictor):
         self.members = tuple(members)
 
     def _fit_members(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None) -> list[TransferPredictor]:
-        return [TRANSFER_CLASSES[name](seed=self.seed).fit(archs, y, sources=sources) for name in self.members]
+        return [_fitted(name, self.seed, archs, y, sources) for name in self.members]
 
     def fit(self, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None = None) -> BlendPredictor:
         self.archs_, self.y_, self.sources_ = archs, np.asarray(y, dtype=np.float64), sources
@@ -527,15 +533,3 @@ def _finetune_features(archs: ArchBatch, spec: str) -> np.ndarray:
     from predictors.features import feature_matrix
 
     return np.asarray(feature_matrix(archs, _graph_spec(archs, spec)), dtype=np.float64)
-
-
-TRANSFER_CLASSES: dict[str, type[TransferPredictor]] = {
-    cls.name: cls for cls in (AdditivePredictor, RobustAdditivePredictor, SmoothedSourcePredictor,
-                              SourceRidgePredictor, AdditiveSourcePredictor, BestSourcePredictor,
-                              FlopsPredictor, XGBTransferPredictor, PretrainedSourcePredictor, PretrainedGrafPredictor,
-                              PretrainedGNNPredictor,
-                              AutoTransferPredictor,
-                              BlendPredictor)
-}
-#: registry name -> "module:Class" for the transfer track (ordinary predictors are accepted too)
-TRANSFER_REGISTRY: dict[str, str] = TRANSFER_PREDICTORS

@@ -19,6 +19,7 @@ from bench.metrics import kendall_tau
 from bench.transfer.protocol import HELP_REFERENCE, KS, draws, help_pool_and_query, help_positions, task_hash
 from bench.transfer.run import fit_predict
 from bench.transfer.tasks import load, load_task, nb201_flops
+from predictors import get_predictor
 from predictors.base import ArchBatch
 from predictors.transfer import (
     AdditivePredictor,
@@ -193,6 +194,10 @@ def test_blend_is_the_mean_of_its_members(tables):
     fitted = BlendPredictor().fit(archs, y, sources=data.sources)
     own = [m.loo_mse() for m in fitted.models_]
     assert 0 < fitted.loo_mse() <= np.mean(own) * (1 + 1e-9) and fitted.loo_mse() < max(own)
+    # members are found like any transfer predictor: an ordinary predictor (no sources) blends too
+    mixed = BlendPredictor(members=("additive_huber", "linear")).fit(archs, y, sources=data.sources).predict(query)
+    linear = get_predictor("linear").fit(archs, y).predict(query)
+    assert np.allclose(mixed, (members[0] + linear) / 2)
 
 
 def test_best_source_picks_the_monotone_table_and_fits_its_line(tables):
@@ -312,9 +317,11 @@ def test_transfer_registry_names_every_transfer_class() -> None:
     import sys
 
     from bench.predictor_registry import TRANSFER_PREDICTORS, load_transfer_predictor_class
-    from predictors.transfer import TRANSFER_CLASSES
+    from predictors.transfer import TransferPredictor
 
-    assert {n: load_transfer_predictor_class(n) for n in TRANSFER_PREDICTORS} == TRANSFER_CLASSES
+    for name in TRANSFER_PREDICTORS:
+        cls = load_transfer_predictor_class(name)
+        assert issubclass(cls, TransferPredictor) and cls.name == name
     import subprocess
 
     code = ("import sys, bench.transfer.run, bench.transfer.tasks; "
