@@ -41,7 +41,7 @@ TRANSFER_PREDICTORS: dict[str, str] = {
         ("additive_source", "AdditiveSourcePredictor"), ("best_source", "BestSourcePredictor"),
         ("flops", "FlopsPredictor"), ("xgb_transfer", "XGBTransferPredictor"),
         ("pretrained", "PretrainedSourcePredictor"), ("pretrained_graf", "PretrainedGrafPredictor"),
-        ("pretrained_gnn", "PretrainedGNNPredictor"),
+        ("pretrained_gnn", "PretrainedGNNPredictor"), ("pretrained_gnn_mix", "PretrainedGNNMixPredictor"),
         ("auto", "AutoTransferPredictor"), ("blend", "BlendPredictor"))
 }
 

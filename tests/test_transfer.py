@@ -431,3 +431,35 @@ def test_pretrained_gnn_pretrains_once_per_table_and_averages_its_fine_tuned_rea
         PretrainedGNNPredictor().fit(archs, y)
     with pytest.raises(UsageError, match="n_pretrain >= 1"):
         PretrainedGNNPredictor(n_pretrain=0).fit(archs, y, sources=data.sources)
+
+
+def test_pretrained_gnn_mix_weighs_the_transferred_readout_against_a_scratch_model_by_cross_validation(tables):
+    from bench.errors import UsageError
+    from predictors.transfer import PretrainedGNNMixPredictor, PretrainedGNNPredictor
+
+    data = load_task("nb201-cross-fidelity", "cifar10-valid")
+    (draw,) = draws(data, "archbench", 50, [2])
+    archs, y, query = data.batch(draw.train_ids), data.labels_of(draw.train_ids), data.batch(draw.query_ids)
+    small = {"hidden": 16, "epochs": 5, "n_pretrain": 1, "seed": 0}  # shares the cached pretraining above
+    mix = PretrainedGNNMixPredictor(**small).fit(archs, y, sources=data.sources)
+    assert set(mix.cv_kendall_) == {0.0, 0.25, 0.5, 0.75, 1.0} and mix.weight_ in mix.cv_kendall_
+    assert mix.cv_kendall_[mix.weight_] == max(mix.cv_kendall_.values())
+    # the prediction is the chosen mix of the two models' normal scores, answered on the label scale
+    gnn = PretrainedGNNPredictor(**small).fit(archs, y, sources=data.sources)
+    z_gnn = gnn.models_[0].predict(gnn._x(query, 0))
+    z_xgb = mix.target_.transform(get_predictor("xgb", seed=0).fit(archs, y).predict(query))
+    w = mix.weight_
+    np.testing.assert_allclose(mix.predict(query), mix.target_.inverse(w * z_gnn + (1 - w) * z_xgb))
+    # a one-point grid is that model alone: weight 1 is pretrained_gnn, weight 0 ranks as XGBoost does
+    only_gnn = PretrainedGNNMixPredictor(weights=(1.0,), **small).fit(archs, y, sources=data.sources)
+    np.testing.assert_array_equal(only_gnn.predict(query), gnn.predict(query))
+    below = PretrainedGNNMixPredictor(min_k=51, **small).fit(archs, y, sources=data.sources)  # k = 50 < 51
+    assert below.weight_ == 1.0 and below.cv_kendall_ == {}
+    np.testing.assert_array_equal(below.predict(query), gnn.predict(query))
+    only_xgb = PretrainedGNNMixPredictor(weights=(0.0,), **small).fit(archs, y, sources=data.sources)
+    assert kendall_tau(only_xgb.predict(query), get_predictor("xgb", seed=0).fit(archs, y).predict(query)) > 0.999
+    assert kendall_tau(data.labels_of(draw.query_ids), mix.predict(query)) > 0.6
+    with pytest.raises(UsageError, match=r"weights must lie in \[0, 1\]"):
+        PretrainedGNNMixPredictor(weights=(1.5,), **small).fit(archs, y, sources=data.sources)
+    with pytest.raises(UsageError, match="folds >= 2 and max_cv >= 2"):
+        PretrainedGNNMixPredictor(folds=1, **small).fit(archs, y, sources=data.sources)
