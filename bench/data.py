@@ -187,3 +187,9 @@ class SourceTables:
 def accepts_sources(predictor: Any) -> bool:
     """Whether ``predictor.fit`` takes the documented ``sources`` keyword."""
     return "sources" in inspect.signature(predictor.fit).parameters
+
+
+def fit_on_task(predictor: Any, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None) -> Any:
+    """``predictor.fit`` with the source tables where it takes them (a transfer predictor), without
+    them otherwise (any ordinary predictor or plug-in); returns what ``fit`` returns."""
+    return predictor.fit(archs, y, sources=sources) if accepts_sources(predictor) else predictor.fit(archs, y)

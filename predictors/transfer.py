@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from bench.data import ArchBatch, SourceTables, accepts_sources, column_scale
+from bench.data import ArchBatch, SourceTables, column_scale, fit_on_task
 from bench.errors import UsageError
 from bench.predictor_registry import load_transfer_predictor_class
 from predictors.base import Predictor
@@ -305,8 +305,7 @@ class XGBTransferPredictor(TransferPredictor):
 def _fitted(name: str, seed: int, archs: ArchBatch, y: np.ndarray, sources: SourceTables | None) -> Any:
     """A member of ``auto`` / ``blend``, found like any transfer predictor (registry name or plug-in
     path), fitted on the k samples; the sources go to members whose ``fit`` takes them."""
-    model = load_transfer_predictor_class(name)(seed=seed)
-    return model.fit(archs, y, sources=sources) if accepts_sources(model) else model.fit(archs, y)
+    return fit_on_task(load_transfer_predictor_class(name)(seed=seed), archs, y, sources)
 
 
 class AutoTransferPredictor(TransferPredictor):
@@ -519,9 +518,12 @@ class PretrainedGNNPredictor(TransferPredictor):
         self.loo_mse_ = float(np.mean([mse for _, mse in fits]))
         return self
 
+    def _readout(self, archs: ArchBatch) -> np.ndarray:
+        """The fitted readouts' mean, in the normal scores of the k labels."""
+        return np.mean([m.predict(self._x(archs, s)) for s, m in enumerate(self.models_)], axis=0)
+
     def predict(self, archs: ArchBatch) -> np.ndarray:
-        z = np.mean([m.predict(self._x(archs, s)) for s, m in enumerate(self.models_)], axis=0)
-        return self.target_.inverse(z).astype(np.float64)
+        return self.target_.inverse(self._readout(archs)).astype(np.float64)
 
 
 def _graph_spec(archs: ArchBatch, spec: str) -> str:
@@ -607,7 +609,7 @@ class PretrainedGNNMixPredictor(PretrainedGNNPredictor):
         return self
 
     def predict(self, archs: ArchBatch) -> np.ndarray:
-        z = np.mean([m.predict(self._x(archs, s)) for s, m in enumerate(self.models_)], axis=0)
+        z = self._readout(archs)
         if self.scratch_ is not None:
             scratch = self.target_.transform(np.asarray(self.scratch_.predict(archs), dtype=np.float64))
             z = self.weight_ * z + (1 - self.weight_) * scratch

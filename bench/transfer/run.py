@@ -25,7 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.atomic import atomic_path
-from bench.data import accepts_sources
+from bench.data import fit_on_task
 from bench.errors import ArchBenchError, UsageError
 from bench.metrics import kendall_tau, spearman, within_fraction
 from bench.predictor_registry import ArchPredictor, load_transfer_predictor_class
@@ -62,10 +62,7 @@ def fit_predict(data: TaskData, draw: Draw, predictor: ArchPredictor) -> tuple[n
     y_k = data.labels_of(draw.train_ids).copy()
     y_k.flags.writeable = False
     t0 = time.perf_counter()
-    if accepts_sources(predictor):
-        predictor.fit(data.batch(draw.train_ids), y_k, sources=data.sources)
-    else:
-        predictor.fit(data.batch(draw.train_ids), y_k)
+    fit_on_task(predictor, data.batch(draw.train_ids), y_k, data.sources)
     t1 = time.perf_counter()
     pred = np.asarray(predictor.predict(data.batch(draw.query_ids)), dtype=np.float64)
     t2 = time.perf_counter()

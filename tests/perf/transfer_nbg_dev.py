@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from bench.data import accepts_sources
+from bench.data import fit_on_task
 from bench.metrics import kendall_tau
 from bench.transfer.run import load_transfer_predictor
 from bench.transfer.tasks import NBG_DATASETS, TaskData, TransferTask, load
@@ -65,7 +65,7 @@ def main() -> None:
             archs, y, q = data.batch(train), data.labels_of(train), data.batch(query)
             for name in names:
                 model = make(name, draw, args.n_pretrain)
-                fitted = model.fit(archs, y, sources=data.sources) if accepts_sources(model) else model.fit(archs, y)
+                fitted = fit_on_task(model, archs, y, data.sources)
                 taus[name].append(kendall_tau(data.labels_of(query), np.asarray(fitted.predict(q), dtype=np.float64)))
         print(f"k = {k:3d} ({time.perf_counter() - start:.0f} s): "
               + ", ".join(f"{n} {np.mean(v):.4f} ± {1.96 * np.std(v, ddof=1) / np.sqrt(len(v)):.4f}"
