@@ -42,7 +42,8 @@ TRANSFER_PREDICTORS: dict[str, str] = {
         ("flops", "FlopsPredictor"), ("xgb_transfer", "XGBTransferPredictor"),
         ("pretrained", "PretrainedSourcePredictor"), ("pretrained_graf", "PretrainedGrafPredictor"),
         ("pretrained_gnn", "PretrainedGNNPredictor"), ("pretrained_gnn_mix", "PretrainedGNNMixPredictor"),
-        ("auto", "AutoTransferPredictor"), ("blend", "BlendPredictor"))
+        ("auto", "AutoTransferPredictor"), ("blend", "BlendPredictor"),
+        ("source_smooth_pair", "PairSmoothedSourcePredictor"), ("blend_pair", "PairBlendPredictor"))
 }
 
 

@@ -26,10 +26,13 @@ from predictors.transfer import (
     AutoTransferPredictor,
     BestSourcePredictor,
     BlendPredictor,
+    PairBlendPredictor,
+    PairSmoothedSourcePredictor,
     RobustAdditivePredictor,
     SmoothedSourcePredictor,
     SourceTables,
     op_counts,
+    position_pairs,
     smoothed_sources,
 )
 
@@ -178,6 +181,40 @@ def test_smoothed_sources_keep_the_additive_part_and_drop_the_noise(tables):
     target = 10.0 + 0.5 * additive
     pred = SmoothedSourcePredictor().fit(archs[:30], target[:30], sources=sources).predict(archs)
     assert np.corrcoef(pred, target)[0, 1] > 0.99 and np.abs(pred - target).mean() < 0.1 * target.std()
+
+
+def test_order_two_smoothing_keeps_what_two_positions_cost_together(tables):
+    archs = _toy_batch(600)
+    codes = np.asarray(archs.codes).astype(np.int64)
+    onehot = np.asarray(archs.encode("onehot"), dtype=np.float64)
+    pairs = position_pairs(onehot.reshape(len(archs), codes.shape[1], -1))
+    n_ops = onehot.shape[1] // codes.shape[1]
+    assert pairs.shape[1] == onehot.shape[1] + codes.shape[1] * (codes.shape[1] - 1) // 2 * n_ops**2
+    # the column of (position 0 holds op a, position 1 holds op b) is one exactly where that is so
+    a, b = 3, 2
+    assert np.array_equal(pairs[:, onehot.shape[1] + a * n_ops + b], (codes[:, 0] == a) & (codes[:, 1] == b))
+    # a source whose cost has an interaction (op 3 at edge 0 costs more when edge 1 is op 2) plus noise
+    rng = np.random.default_rng(2)
+    additive = onehot @ rng.uniform(0, 5, onehot.shape[1])
+    truth = additive + 6.0 * ((codes[:, 0] == a) & (codes[:, 1] == b))
+    sources = _toy_sources(archs, np.column_stack([truth + rng.normal(0, 1.0, len(archs))]))
+    rows = sources._rows(archs.ids)
+    target = (truth - truth.mean()) / truth.std()
+    first, second = smoothed_sources(sources, 1)[rows, 0], smoothed_sources(sources, 2)[rows, 0]
+    both = (codes[:, 0] == a) & (codes[:, 1] == b)
+    assert np.abs(second - target)[both].mean() < 0.5 * np.abs(first - target)[both].mean()
+    assert np.abs(second - target).mean() < 0.8 * np.abs(first - target).mean()
+    assert np.abs(second - target).mean() < np.abs(sources.standardized(archs.ids)[:, 0] - target).mean()
+    with pytest.raises(Exception, match="smoothing order"):
+        smoothed_sources(sources, 3)
+    # the predictor reads the order-2 table, and blend_pair is the mean of its two members
+    pred = PairSmoothedSourcePredictor().fit(archs[:40], 2.0 + truth[:40], sources=sources).predict(archs)
+    assert np.corrcoef(pred, truth)[0, 1] > np.corrcoef(
+        SmoothedSourcePredictor().fit(archs[:40], 2.0 + truth[:40], sources=sources).predict(archs), truth)[0, 1]
+    members = [RobustAdditivePredictor().fit(archs[:40], truth[:40]).predict(archs), PairSmoothedSourcePredictor()
+               .fit(archs[:40], truth[:40], sources=sources).predict(archs)]
+    blend = PairBlendPredictor().fit(archs[:40], truth[:40], sources=sources).predict(archs)
+    assert np.allclose(blend, np.mean(members, axis=0))
 
 
 def test_blend_is_the_mean_of_its_members(tables):
