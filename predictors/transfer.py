@@ -402,7 +402,9 @@ class BlendPredictor(TransferPredictor):
 class PairBlendPredictor(BlendPredictor):
     """:class:`BlendPredictor` whose source member keeps each source's pairwise cost structure
     (``source_smooth_pair``). Chosen on HELP's NB201 meta-train and meta-valid devices (k = 20,
-    20 draws): mean Spearman 0.9474 against ``blend``'s 0.9466."""
+    20 draws): mean Spearman 0.9474 against ``blend``'s 0.9466. On FBNet's dev devices it is worse
+    (0.7147 against 0.7234: 231 position pairs of 81 block pairs each are too many to smooth with
+    5,000 architectures), so the FBNet board keeps ``blend``."""
 
     name = "blend_pair"
 
