@@ -146,6 +146,14 @@ def position_pairs(onehot: np.ndarray) -> np.ndarray:
     return np.hstack([onehot.reshape(n, positions * ops), *pairs])
 
 
+def _per_position(onehot: np.ndarray, positions: int) -> np.ndarray:
+    """A flat one-hot as (n, positions, ops), where every position has the same ops (NB201, FBNet)."""
+    blocks = onehot.reshape(len(onehot), positions, -1) if onehot.shape[1] % positions == 0 else None
+    if blocks is None or not np.all(blocks.sum(axis=2) == 1):
+        raise UsageError("order-2 smoothing needs a space whose positions all choose from one op list")
+    return blocks
+
+
 #: ridge penalty of each smoothing order: order 1 only averages noise out; order 2 has ~20x more
 #: columns than order 1 on NB201 (390 vs 30), so it is shrunk harder (chosen on HELP's dev devices)
 SMOOTHING_ALPHA: dict[int, float] = {1: 1e-3, 2: 30.0}
@@ -169,7 +177,7 @@ def smoothed_sources(sources: SourceTables, order: int = 1) -> np.ndarray:
         codes = np.asarray(sources.archs.codes).astype(np.int64)
         x = np.asarray(sources.archs.encode("onehot"), dtype=np.float64)
         if order == 2:
-            x = position_pairs(x.reshape(len(codes), codes.shape[1], -1))
+            x = position_pairs(_per_position(x, codes.shape[1]))
         z = sources.standardized(sources.ids)
         # (n, n_sources) even for one source, which Ridge would return flat
         fit = Ridge(alpha=SMOOTHING_ALPHA[order]).fit(x, z).predict(x).reshape(len(z), -1)

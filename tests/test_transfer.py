@@ -207,6 +207,10 @@ def test_order_two_smoothing_keeps_what_two_positions_cost_together(tables):
     assert np.abs(second - target).mean() < np.abs(sources.standardized(archs.ids)[:, 0] - target).mean()
     with pytest.raises(Exception, match="smoothing order"):
         smoothed_sources(sources, 3)
+    nbg = bench.load("nasbench-graph/cora")  # 8 positions with different choices: no pairs table
+    graph = ArchBatch(nbg.space, nbg.codes[:50], nbg.ids[:50])
+    with pytest.raises(Exception, match="one op list"):
+        smoothed_sources(_toy_sources(graph, np.arange(50.0)[:, None]), 2)
     # the predictor reads the order-2 table, and blend_pair is the mean of its two members
     pred = PairSmoothedSourcePredictor().fit(archs[:40], 2.0 + truth[:40], sources=sources).predict(archs)
     assert np.corrcoef(pred, truth)[0, 1] > np.corrcoef(
