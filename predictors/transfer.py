@@ -174,10 +174,9 @@ def smoothed_sources(sources: SourceTables, order: int = 1) -> np.ndarray:
             raise UsageError("smoothed sources need the source tables' architectures")
         if order not in SMOOTHING_ALPHA:
             raise UsageError(f"smoothing order must be one of {sorted(SMOOTHING_ALPHA)}, not {order}")
-        codes = np.asarray(sources.archs.codes).astype(np.int64)
         x = np.asarray(sources.archs.encode("onehot"), dtype=np.float64)
         if order == 2:
-            x = position_pairs(_per_position(x, codes.shape[1]))
+            x = position_pairs(_per_position(x, np.shape(sources.archs.codes)[1]))
         z = sources.standardized(sources.ids)
         # (n, n_sources) even for one source, which Ridge would return flat
         fit = Ridge(alpha=SMOOTHING_ALPHA[order]).fit(x, z).predict(x).reshape(len(z), -1)

@@ -192,16 +192,16 @@ def test_order_two_smoothing_keeps_what_two_positions_cost_together(tables):
     assert pairs.shape[1] == onehot.shape[1] + codes.shape[1] * (codes.shape[1] - 1) // 2 * n_ops**2
     # the column of (position 0 holds op a, position 1 holds op b) is one exactly where that is so
     a, b = 3, 2
-    assert np.array_equal(pairs[:, onehot.shape[1] + a * n_ops + b], (codes[:, 0] == a) & (codes[:, 1] == b))
+    both = (codes[:, 0] == a) & (codes[:, 1] == b)
+    assert np.array_equal(pairs[:, onehot.shape[1] + a * n_ops + b], both)
     # a source whose cost has an interaction (op 3 at edge 0 costs more when edge 1 is op 2) plus noise
     rng = np.random.default_rng(2)
     additive = onehot @ rng.uniform(0, 5, onehot.shape[1])
-    truth = additive + 6.0 * ((codes[:, 0] == a) & (codes[:, 1] == b))
+    truth = additive + 6.0 * both
     sources = _toy_sources(archs, np.column_stack([truth + rng.normal(0, 1.0, len(archs))]))
     rows = sources._rows(archs.ids)
     target = (truth - truth.mean()) / truth.std()
     first, second = smoothed_sources(sources, 1)[rows, 0], smoothed_sources(sources, 2)[rows, 0]
-    both = (codes[:, 0] == a) & (codes[:, 1] == b)
     assert np.abs(second - target)[both].mean() < 0.5 * np.abs(first - target)[both].mean()
     assert np.abs(second - target).mean() < 0.8 * np.abs(first - target).mean()
     assert np.abs(second - target).mean() < np.abs(sources.standardized(archs.ids)[:, 0] - target).mean()
